@@ -1,0 +1,54 @@
+"""Settings from the environment (pydantic-settings)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SECRET_KEY = "insecure-development-key-change-me-0000000000"
+DEFAULT_DATABASE_URL = f"sqlite+aiosqlite:///{Path('var/crm.db').absolute()}"
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    PRODUCTION = "production"
+
+
+class Settings(BaseSettings):
+    """Every knob of the service; each field reads the environment variable of its name."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    database_url: str = Field(
+        default=DEFAULT_DATABASE_URL,
+        description="SQLAlchemy URL: sqlite+aiosqlite:///path or postgresql+asyncpg://...",
+    )
+    redis_url: str | None = Field(default=None, description="Unset: in-process background work.")
+    crm_env: Environment = Field(default=Environment.DEVELOPMENT)
+    crm_secret_key: str = Field(default=DEFAULT_SECRET_KEY, min_length=32)
+    crm_token_ttl_seconds: int = Field(default=3600, gt=0)
+    crm_token_issuer: str = "crm"
+    log_level: str = "INFO"
+    db_pool_size: int = Field(default=10, gt=0)
+    db_echo: bool = False
+    graphql_max_page_size: int = Field(default=100, gt=0)
+
+    @model_validator(mode="after")
+    def _refuse_default_secret_in_production(self) -> Settings:
+        if self.crm_env is Environment.PRODUCTION and self.crm_secret_key == DEFAULT_SECRET_KEY:
+            raise ValueError("CRM_SECRET_KEY must be set to a real secret in production")
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()

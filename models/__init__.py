@@ -1,0 +1,52 @@
+"""SQLModel tables: the CRM's data model. Imports nothing of ours beyond this package."""
+
+from models.activities import Interaction, InteractionKind
+from models.base import Entity, SoftDeletable, UTCDateTime, utcnow
+from models.campaigns import (
+    Campaign,
+    CampaignChannel,
+    CampaignMember,
+    CampaignStatus,
+    MemberStatus,
+)
+from models.customers import Contact, Customer, LifecycleStage
+from models.deals import Deal, DealStageChange, Pipeline, Stage, StageKind
+from models.events import Event
+from models.purchases import Purchase, PurchaseKind, PurchaseLine, PurchaseStatus
+from models.tickets import Ticket, TicketChannel, TicketComment, TicketPriority, TicketStatus
+from models.users import Role, Team, User
+
+__all__ = [
+    "Campaign",
+    "CampaignChannel",
+    "CampaignMember",
+    "CampaignStatus",
+    "Contact",
+    "Customer",
+    "Deal",
+    "DealStageChange",
+    "Entity",
+    "Event",
+    "Interaction",
+    "InteractionKind",
+    "LifecycleStage",
+    "MemberStatus",
+    "Pipeline",
+    "Purchase",
+    "PurchaseKind",
+    "PurchaseLine",
+    "PurchaseStatus",
+    "Role",
+    "SoftDeletable",
+    "Stage",
+    "StageKind",
+    "Team",
+    "Ticket",
+    "TicketChannel",
+    "TicketComment",
+    "TicketPriority",
+    "TicketStatus",
+    "UTCDateTime",
+    "User",
+    "utcnow",
+]

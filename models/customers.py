@@ -1,0 +1,67 @@
+"""Customers (accounts, companies) and the people who work there (contacts)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import JSON, CheckConstraint, String, UniqueConstraint
+from sqlmodel import Field
+
+from models.base import Entity, SoftDeletable, UTCDateTime, enum_check
+
+
+class LifecycleStage(StrEnum):
+    LEAD = "lead"
+    PROSPECT = "prospect"
+    CUSTOMER = "customer"
+    CHURNED = "churned"
+
+
+class Customer(Entity, SoftDeletable, table=True):
+    __tablename__ = "customers"
+    __table_args__ = (
+        enum_check("lifecycle_stage", LifecycleStage, "ck_customers_lifecycle_stage"),
+        CheckConstraint("employees IS NULL OR employees >= 0", name="ck_customers_employees"),
+        CheckConstraint("length(name) > 0", name="ck_customers_name_not_empty"),
+        UniqueConstraint("external_id", name="uq_customers_external_id"),
+    )
+
+    name: str = Field(sa_type=String(200), index=True)
+    domain: str | None = Field(default=None, sa_type=String(253), index=True)
+    industry: str | None = Field(default=None, sa_type=String(100), index=True)
+    employees: int | None = Field(default=None, index=True)
+    lifecycle_stage: LifecycleStage = Field(
+        default=LifecycleStage.LEAD, sa_type=String(32), index=True
+    )
+    owner_id: uuid.UUID | None = Field(default=None, foreign_key="users.id", index=True)
+    phone: str | None = Field(default=None, sa_type=String(50), index=True)
+    street: str | None = Field(default=None, sa_type=String(200))
+    city: str | None = Field(default=None, sa_type=String(100), index=True)
+    postal_code: str | None = Field(default=None, sa_type=String(20))
+    country: str | None = Field(default=None, sa_type=String(2), index=True)
+    tags: list[str] = Field(default_factory=list, sa_type=JSON)
+    external_id: str | None = Field(default=None, sa_type=String(200))
+
+
+class Contact(Entity, SoftDeletable, table=True):
+    __tablename__ = "contacts"
+    __table_args__ = (
+        CheckConstraint(
+            "length(first_name) + length(last_name) > 0", name="ck_contacts_name_not_empty"
+        ),
+        UniqueConstraint("external_id", name="uq_contacts_external_id"),
+    )
+
+    customer_id: uuid.UUID | None = Field(default=None, foreign_key="customers.id", index=True)
+    first_name: str = Field(default="", sa_type=String(100), index=True)
+    last_name: str = Field(default="", sa_type=String(100), index=True)
+    email: str | None = Field(default=None, sa_type=String(320), index=True)
+    phone: str | None = Field(default=None, sa_type=String(50), index=True)
+    title: str | None = Field(default=None, sa_type=String(200))
+    owner_id: uuid.UUID | None = Field(default=None, foreign_key="users.id", index=True)
+    marketing_opt_in: bool = Field(default=False, index=True)
+    opt_in_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    opt_in_source: str | None = Field(default=None, sa_type=String(100))
+    external_id: str | None = Field(default=None, sa_type=String(200))

@@ -1,0 +1,42 @@
+"""Employees and the teams they work in (synced from HRM)."""
+
+from __future__ import annotations
+
+import uuid
+from enum import StrEnum
+
+from sqlalchemy import String, UniqueConstraint
+from sqlmodel import Field
+
+from models.base import Entity, enum_check
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    SALES_MANAGER = "sales_manager"
+    SALES_REP = "sales_rep"
+    MARKETING = "marketing"
+    SUPPORT = "support"
+    READ_ONLY = "read_only"
+
+
+class Team(Entity, table=True):
+    __tablename__ = "teams"
+
+    name: str = Field(sa_type=String(200), unique=True)
+
+
+class User(Entity, table=True):
+    __tablename__ = "users"
+    __table_args__ = (
+        enum_check("role", Role, "ck_users_role"),
+        UniqueConstraint("external_id", name="uq_users_external_id"),
+    )
+
+    email: str = Field(sa_type=String(320), unique=True)
+    name: str = Field(sa_type=String(200), index=True)
+    role: Role = Field(sa_type=String(32), default=Role.SALES_REP)
+    team_id: uuid.UUID | None = Field(default=None, foreign_key="teams.id", index=True)
+    manager_id: uuid.UUID | None = Field(default=None, foreign_key="users.id", index=True)
+    active: bool = Field(default=True)
+    external_id: str | None = Field(default=None, sa_type=String(200))
