@@ -1,0 +1,107 @@
+"""The ASGI application: /graphql, /healthz, /readyz, with request ids and access logs."""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from sqlalchemy import text
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.db import create_engine, create_session_factory
+from app.graphql_http import GraphQLEndpoint
+from app.migrations import current_revision, head_revision
+from app.settings import Settings, get_settings
+from resolvers.events import current_request_id
+
+access_log = logging.getLogger("crm.access")
+
+
+class RequestIdMiddleware:
+    """Gives every request an id (or keeps the caller's `X-Request-ID`) and logs it once."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope["headers"])
+        given = headers.get(b"x-request-id", b"").decode("latin-1")[:64]
+        request_id = given if given.isprintable() and given else uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+        token = current_request_id.set(request_id)
+        started = time.perf_counter()
+        status = 500
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message.setdefault("headers", []).append((b"x-request-id", request_id.encode()))
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            access_log.info(
+                "request",
+                extra={
+                    "method": scope["method"],
+                    "path": scope["path"],
+                    "status": status,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                },
+            )
+            current_request_id.reset(token)
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    """The application for these settings, with its own engine and session factory."""
+    settings = settings or get_settings()
+    engine = create_engine(settings.database_url, echo=settings.db_echo, pool_size=settings.db_pool_size)
+    session_factory = create_session_factory(engine)
+
+    async def healthz(request: Request) -> JSONResponse:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(request: Request) -> JSONResponse:
+        try:
+            async with engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+            current = await current_revision(engine)
+        except Exception as exc:  # any failure to reach the database means not ready
+            return JSONResponse({"status": "unavailable", "database": str(exc)}, status_code=503)
+        head = head_revision()
+        if current != head:
+            return JSONResponse(
+                {"status": "migrations pending", "current": current, "head": head}, status_code=503
+            )
+        return JSONResponse({"status": "ready", "revision": current})
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        await engine.dispose()
+
+    graphql = GraphQLEndpoint(settings, session_factory)
+    app = Starlette(
+        routes=[
+            Route("/graphql", graphql.handle, methods=["GET", "POST"]),
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+        ],
+        lifespan=lifespan,
+    )
+    app.state.engine = engine
+    app.state.session_factory = session_factory
+    app.add_middleware(RequestIdMiddleware)
+    return app

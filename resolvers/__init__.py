@@ -1,0 +1,1 @@
+"""Services: validation, authorization and writes; repositories and dataloaders for reads."""

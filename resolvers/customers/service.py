@@ -1,0 +1,97 @@
+"""Customers (accounts) and contacts: validation rules and writes."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import Contact, Customer, LifecycleStage, User, utcnow
+from resolvers.crud import EntityRules
+from resolvers.errors import ErrorCode, ServiceError
+from resolvers.inputs import (
+    Country,
+    Domain,
+    Email,
+    ExternalId,
+    InputModel,
+    Name,
+    Phone,
+    ShortText,
+    partial,
+)
+from resolvers.principal import Principal
+
+
+class CustomerCreate(InputModel):
+    name: Name
+    domain: Domain | None = None
+    industry: ShortText | None = None
+    employees: int | None = None
+    lifecycle_stage: LifecycleStage = LifecycleStage.LEAD
+    owner_id: uuid.UUID | None = None
+    phone: Phone | None = None
+    street: ShortText | None = None
+    city: ShortText | None = None
+    postal_code: ShortText | None = None
+    country: Country | None = None
+    tags: list[ShortText] = []
+    external_id: ExternalId | None = None
+
+
+class ContactCreate(InputModel):
+    customer_id: uuid.UUID | None = None
+    first_name: ShortText = ""
+    last_name: ShortText = ""
+    email: Email | None = None
+    phone: Phone | None = None
+    title: ShortText | None = None
+    owner_id: uuid.UUID | None = None
+    marketing_opt_in: bool = False
+    opt_in_source: ShortText | None = None
+    external_id: ExternalId | None = None
+
+
+async def _check_customer(
+    session: AsyncSession, principal: Principal, row: Any, changes: dict[str, Any], _: Any
+) -> None:
+    if (employees := changes.get("employees")) is not None and employees < 0:
+        raise ServiceError.single(ErrorCode.VALIDATION, "must not be negative", "employees")
+
+
+async def _check_contact(
+    session: AsyncSession, principal: Principal, row: Any, changes: dict[str, Any], _: Any
+) -> None:
+    first = changes.get("first_name", row.first_name or "")
+    last = changes.get("last_name", row.last_name or "")
+    if not (first or last):
+        raise ServiceError.single(
+            ErrorCode.VALIDATION, "a contact needs a first or a last name", "last_name"
+        )
+    # Consent is recorded with its time: set when given, cleared when withdrawn.
+    if changes.get("marketing_opt_in") is True and not row.marketing_opt_in:
+        changes["opt_in_at"] = utcnow()
+    elif changes.get("marketing_opt_in") is False:
+        changes["opt_in_at"] = None
+
+
+CUSTOMER_RULES = EntityRules(
+    model=Customer,
+    entity="customer",
+    create_input=CustomerCreate,
+    update_input=partial(CustomerCreate, "CustomerUpdate"),
+    references={"owner_id": User},
+    before_write=_check_customer,
+)
+
+CONTACT_RULES = EntityRules(
+    model=Contact,
+    entity="contact",
+    create_input=ContactCreate,
+    update_input=partial(ContactCreate, "ContactUpdate"),
+    references={"customer_id": Customer, "owner_id": User},
+    before_write=_check_contact,
+)
+
+

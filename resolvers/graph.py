@@ -1,0 +1,301 @@
+"""The queryable graph: for every type, its filterable fields, orderings and relations.
+
+Kept in one module because relations point both ways (customer -> deals -> customer); every
+cross-reference is a lambda, resolved when a query first follows it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import Table, select
+from sqlalchemy.sql.elements import KeyedColumnElement
+
+from models import (
+    Campaign,
+    CampaignMember,
+    Contact,
+    Customer,
+    Deal,
+    DealStageChange,
+    Interaction,
+    Pipeline,
+    Purchase,
+    PurchaseLine,
+    Stage,
+    Team,
+    Ticket,
+    TicketComment,
+    User,
+)
+from resolvers.filtering import FilterSpec, Relation
+from resolvers.loaders import ToMany
+from resolvers.pagination import Ordering
+from resolvers.tables import table_of
+
+teams = table_of(Team)
+users = table_of(User)
+customers = table_of(Customer)
+contacts = table_of(Contact)
+interactions = table_of(Interaction)
+purchases = table_of(Purchase)
+purchase_lines = table_of(PurchaseLine)
+pipelines = table_of(Pipeline)
+stages = table_of(Stage)
+deals = table_of(Deal)
+stage_changes = table_of(DealStageChange)
+campaigns = table_of(Campaign)
+members = table_of(CampaignMember)
+tickets = table_of(Ticket)
+comments = table_of(TicketComment)
+
+
+def _fields(table: Table, *names: str) -> dict[str, KeyedColumnElement[Any]]:
+    return {name: table.c[name] for name in ("id", *names)}
+
+
+def _many(target: str, child_key: KeyedColumnElement[Any], parent: Table) -> Relation:
+    return Relation(lambda: SPECS[target], lambda: child_key == parent.c.id, many=True)
+
+
+def _one(target: str, parent_key: KeyedColumnElement[Any], target_table: Table) -> Relation:
+    return Relation(lambda: SPECS[target], lambda: target_table.c.id == parent_key, many=False)
+
+
+def _customer_campaign_pairs() -> Any:
+    return (
+        select(contacts.c.customer_id.label("parent_key"), members.c.campaign_id.label("child_id"))
+        .join(contacts, contacts.c.id == members.c.contact_id)
+        .where(members.c.deleted_at.is_(None), contacts.c.deleted_at.is_(None))
+        .distinct()
+        .subquery()
+    )
+
+
+SPECS: Mapping[str, FilterSpec] = {
+    "team": FilterSpec(teams, _fields(teams, "name", "created_at")),
+    "user": FilterSpec(
+        users,
+        _fields(users, "email", "name", "role", "team_id", "manager_id", "active", "created_at"),
+        {"team": _one("team", users.c.team_id, teams)},
+        search=(users.c.name, users.c.email),
+    ),
+    "customer": FilterSpec(
+        customers,
+        _fields(
+            customers, "name", "domain", "industry", "employees", "lifecycle_stage", "owner_id",
+            "phone", "city", "country", "external_id", "created_at", "updated_at", "deleted_at",
+        ),
+        {
+            "owner": _one("user", customers.c.owner_id, users),
+            "contacts": _many("contact", contacts.c.customer_id, customers),
+            "deals": _many("deal", deals.c.customer_id, customers),
+            "tickets": _many("ticket", tickets.c.customer_id, customers),
+            "interactions": _many("interaction", interactions.c.customer_id, customers),
+            "purchases": _many("purchase", purchases.c.customer_id, customers),
+        },
+        soft_delete=customers.c.deleted_at,
+        search=(customers.c.name, customers.c.domain, customers.c.phone),
+    ),
+    "contact": FilterSpec(
+        contacts,
+        _fields(
+            contacts, "customer_id", "first_name", "last_name", "email", "phone", "owner_id",
+            "marketing_opt_in", "external_id", "created_at", "updated_at", "deleted_at",
+        ),
+        {
+            "customer": _one("customer", contacts.c.customer_id, customers),
+            "owner": _one("user", contacts.c.owner_id, users),
+            "deals": _many("deal", deals.c.contact_id, contacts),
+            "tickets": _many("ticket", tickets.c.contact_id, contacts),
+            "interactions": _many("interaction", interactions.c.contact_id, contacts),
+            "campaign_memberships": _many("campaign_member", members.c.contact_id, contacts),
+        },
+        soft_delete=contacts.c.deleted_at,
+        search=(contacts.c.first_name, contacts.c.last_name, contacts.c.email, contacts.c.phone),
+    ),
+    "interaction": FilterSpec(
+        interactions,
+        _fields(
+            interactions, "kind", "occurred_at", "customer_id", "contact_id", "user_id",
+            "created_at", "deleted_at",
+        ),
+        {
+            "customer": _one("customer", interactions.c.customer_id, customers),
+            "contact": _one("contact", interactions.c.contact_id, contacts),
+        },
+        soft_delete=interactions.c.deleted_at,
+        search=(interactions.c.subject,),
+    ),
+    "purchase": FilterSpec(
+        purchases,
+        _fields(
+            purchases, "customer_id", "number", "kind", "status", "currency", "total_amount",
+            "ordered_at", "external_id", "created_at", "deleted_at",
+        ),
+        {"customer": _one("customer", purchases.c.customer_id, customers)},
+        soft_delete=purchases.c.deleted_at,
+        search=(purchases.c.number,),
+    ),
+    "purchase_line": FilterSpec(
+        purchase_lines, _fields(purchase_lines, "purchase_id", "sku", "created_at")
+    ),
+    "pipeline": FilterSpec(pipelines, _fields(pipelines, "name", "is_default", "created_at")),
+    "stage": FilterSpec(
+        stages,
+        _fields(stages, "pipeline_id", "name", "position", "probability", "kind"),
+        {"pipeline": _one("pipeline", stages.c.pipeline_id, pipelines)},
+    ),
+    "deal": FilterSpec(
+        deals,
+        _fields(
+            deals, "name", "customer_id", "contact_id", "pipeline_id", "stage_id", "owner_id",
+            "campaign_id", "amount", "currency", "expected_close_date", "closed_at",
+            "external_id", "created_at", "updated_at", "deleted_at",
+        ),
+        {
+            "customer": _one("customer", deals.c.customer_id, customers),
+            "contact": _one("contact", deals.c.contact_id, contacts),
+            "stage": _one("stage", deals.c.stage_id, stages),
+            "owner": _one("user", deals.c.owner_id, users),
+            "campaign": _one("campaign", deals.c.campaign_id, campaigns),
+        },
+        soft_delete=deals.c.deleted_at,
+        search=(deals.c.name,),
+    ),
+    "deal_stage_change": FilterSpec(
+        stage_changes, _fields(stage_changes, "deal_id", "to_stage_id", "changed_at")
+    ),
+    "campaign": FilterSpec(
+        campaigns,
+        _fields(
+            campaigns, "name", "channel", "status", "owner_id", "starts_on", "ends_on",
+            "created_at", "updated_at", "deleted_at",
+        ),
+        {
+            "members": _many("campaign_member", members.c.campaign_id, campaigns),
+            "deals": _many("deal", deals.c.campaign_id, campaigns),
+        },
+        soft_delete=campaigns.c.deleted_at,
+        search=(campaigns.c.name,),
+    ),
+    "campaign_member": FilterSpec(
+        members,
+        _fields(members, "campaign_id", "contact_id", "status", "created_at", "deleted_at"),
+        {
+            "campaign": _one("campaign", members.c.campaign_id, campaigns),
+            "contact": _one("contact", members.c.contact_id, contacts),
+        },
+        soft_delete=members.c.deleted_at,
+    ),
+    "ticket": FilterSpec(
+        tickets,
+        _fields(
+            tickets, "subject", "status", "priority", "channel", "customer_id", "contact_id",
+            "assignee_id", "resolved_at", "external_id", "created_at", "updated_at", "deleted_at",
+        ),
+        {
+            "customer": _one("customer", tickets.c.customer_id, customers),
+            "contact": _one("contact", tickets.c.contact_id, contacts),
+            "assignee": _one("user", tickets.c.assignee_id, users),
+            "comments": _many("ticket_comment", comments.c.ticket_id, tickets),
+        },
+        soft_delete=tickets.c.deleted_at,
+        search=(tickets.c.subject,),
+    ),
+    "ticket_comment": FilterSpec(
+        comments,
+        _fields(comments, "ticket_id", "author_id", "is_public", "created_at", "deleted_at"),
+        {"ticket": _one("ticket", comments.c.ticket_id, tickets)},
+        soft_delete=comments.c.deleted_at,
+    ),
+}
+
+# Orderable fields: indexed and never null, so that keyset cursors are exact.
+ORDERINGS: Mapping[str, Mapping[str, KeyedColumnElement[Any]]] = {
+    "team": {"name": teams.c.name, "created_at": teams.c.created_at},
+    "user": {"name": users.c.name, "email": users.c.email, "created_at": users.c.created_at},
+    "customer": {
+        "name": customers.c.name,
+        "lifecycle_stage": customers.c.lifecycle_stage,
+        "created_at": customers.c.created_at,
+        "updated_at": customers.c.updated_at,
+    },
+    "contact": {
+        "last_name": contacts.c.last_name,
+        "first_name": contacts.c.first_name,
+        "created_at": contacts.c.created_at,
+        "updated_at": contacts.c.updated_at,
+    },
+    "interaction": {
+        "occurred_at": interactions.c.occurred_at,
+        "created_at": interactions.c.created_at,
+    },
+    "purchase": {
+        "ordered_at": purchases.c.ordered_at,
+        "total_amount": purchases.c.total_amount,
+        "created_at": purchases.c.created_at,
+    },
+    "purchase_line": {"position": purchase_lines.c.position},
+    "pipeline": {"name": pipelines.c.name, "created_at": pipelines.c.created_at},
+    "stage": {"position": stages.c.position},
+    "deal": {
+        "name": deals.c.name,
+        "amount": deals.c.amount,
+        "created_at": deals.c.created_at,
+        "updated_at": deals.c.updated_at,
+    },
+    "deal_stage_change": {"changed_at": stage_changes.c.changed_at},
+    "campaign": {
+        "name": campaigns.c.name,
+        "created_at": campaigns.c.created_at,
+        "updated_at": campaigns.c.updated_at,
+    },
+    "campaign_member": {
+        "created_at": members.c.created_at,
+        "updated_at": members.c.updated_at,
+    },
+    "ticket": {
+        "subject": tickets.c.subject,
+        "created_at": tickets.c.created_at,
+        "updated_at": tickets.c.updated_at,
+    },
+    "ticket_comment": {"created_at": comments.c.created_at},
+}
+
+
+def ordering(type_name: str, field: str, descending: bool = False) -> Ordering:
+    """The keyset ordering of a type by one of its orderable fields."""
+    table = SPECS[type_name].table
+    return Ordering(field, ORDERINGS[type_name][field], table.c.id, descending)
+
+
+def _to_many(name: str, target: str, parent_key: KeyedColumnElement[Any]) -> ToMany:
+    return ToMany(name, target, SPECS[target], lambda: parent_key)
+
+
+# Every one-to-many and many-to-many relation the API serves, read through `Loaders`.
+CONTACTS_BY_CUSTOMER = _to_many("contacts_by_customer", "contact", contacts.c.customer_id)
+DEALS_BY_CUSTOMER = _to_many("deals_by_customer", "deal", deals.c.customer_id)
+TICKETS_BY_CUSTOMER = _to_many("tickets_by_customer", "ticket", tickets.c.customer_id)
+INTERACTIONS_BY_CUSTOMER = _to_many(
+    "interactions_by_customer", "interaction", interactions.c.customer_id
+)
+PURCHASES_BY_CUSTOMER = _to_many("purchases_by_customer", "purchase", purchases.c.customer_id)
+CAMPAIGNS_BY_CUSTOMER = ToMany(
+    "campaigns_by_customer", "campaign", SPECS["campaign"], through=_customer_campaign_pairs
+)
+DEALS_BY_CONTACT = _to_many("deals_by_contact", "deal", deals.c.contact_id)
+TICKETS_BY_CONTACT = _to_many("tickets_by_contact", "ticket", tickets.c.contact_id)
+INTERACTIONS_BY_CONTACT = _to_many(
+    "interactions_by_contact", "interaction", interactions.c.contact_id
+)
+MEMBERSHIPS_BY_CONTACT = _to_many("memberships_by_contact", "campaign_member", members.c.contact_id)
+LINES_BY_PURCHASE = _to_many("lines_by_purchase", "purchase_line", purchase_lines.c.purchase_id)
+STAGES_BY_PIPELINE = _to_many("stages_by_pipeline", "stage", stages.c.pipeline_id)
+HISTORY_BY_DEAL = _to_many("history_by_deal", "deal_stage_change", stage_changes.c.deal_id)
+MEMBERS_BY_CAMPAIGN = _to_many("members_by_campaign", "campaign_member", members.c.campaign_id)
+DEALS_BY_CAMPAIGN = _to_many("deals_by_campaign", "deal", deals.c.campaign_id)
+COMMENTS_BY_TICKET = _to_many("comments_by_ticket", "ticket_comment", comments.c.ticket_id)
+USERS_BY_TEAM = _to_many("users_by_team", "user", users.c.team_id)

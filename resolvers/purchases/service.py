@@ -1,0 +1,82 @@
+"""Purchases (orders, invoices) with their lines; the total is the sum of the lines."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+from typing import Annotated, Any
+
+from pydantic import AwareDatetime, Field
+from sqlalchemy import delete
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import Customer, Purchase, PurchaseKind, PurchaseLine, PurchaseStatus
+from resolvers.crud import EntityRules
+from resolvers.inputs import Currency, ExternalId, InputModel, Money, Name, ShortText, partial
+from resolvers.principal import Principal
+from resolvers.tables import table_of
+
+CENT = Decimal("0.01")
+
+
+class PurchaseLineInput(InputModel):
+    description: Name
+    sku: ShortText | None = None
+    quantity: Annotated[Decimal, Field(gt=0, max_digits=18, decimal_places=4)]
+    unit_price: Money
+
+
+class PurchaseCreate(InputModel):
+    customer_id: uuid.UUID
+    number: Annotated[str, Field(min_length=1, max_length=64)]
+    kind: PurchaseKind = PurchaseKind.ORDER
+    status: PurchaseStatus = PurchaseStatus.DRAFT
+    currency: Currency
+    ordered_at: AwareDatetime
+    lines: Annotated[list[PurchaseLineInput], Field(max_length=1000)] = []
+    external_id: ExternalId | None = None
+
+
+def line_amount(line: PurchaseLineInput) -> Decimal:
+    return (line.quantity * line.unit_price).quantize(CENT)
+
+
+async def _total_from_lines(
+    session: AsyncSession, principal: Principal, row: Any, changes: dict[str, Any], _: Any
+) -> None:
+    if "lines" in changes:
+        changes["total_amount"] = sum((line_amount(line) for line in changes["lines"]), CENT * 0)
+
+
+async def _write_lines(
+    session: AsyncSession, principal: Principal, row: Any, changes: dict[str, Any], _: Any
+) -> None:
+    if "lines" not in changes:
+        return
+    lines = table_of(PurchaseLine)
+    await session.execute(delete(lines).where(lines.c.purchase_id == row.id))
+    session.add_all(
+        PurchaseLine(
+            purchase_id=row.id,
+            position=position,
+            description=line.description,
+            sku=line.sku,
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            amount=line_amount(line),
+        )
+        for position, line in enumerate(changes["lines"])
+    )
+    await session.flush()
+
+
+PURCHASE_RULES = EntityRules(
+    model=Purchase,
+    entity="purchase",
+    create_input=PurchaseCreate,
+    update_input=partial(PurchaseCreate, "PurchaseUpdate"),
+    references={"customer_id": Customer},
+    unique=("external_id", "number"),
+    before_write=_total_from_lines,
+    after_write=_write_lines,
+)

@@ -1,0 +1,93 @@
+"""Tickets and their comments."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import (
+    Contact,
+    Customer,
+    Ticket,
+    TicketChannel,
+    TicketComment,
+    TicketPriority,
+    TicketStatus,
+    User,
+    utcnow,
+)
+from resolvers.crud import EntityRules
+from resolvers.errors import ErrorCode, ServiceError
+from resolvers.inputs import ExternalId, InputModel, LongText, Name, partial
+from resolvers.principal import Principal
+
+DONE = {TicketStatus.RESOLVED, TicketStatus.CLOSED}
+
+
+class TicketCreate(InputModel):
+    subject: Name
+    description: LongText | None = None
+    status: TicketStatus = TicketStatus.NEW
+    priority: TicketPriority = TicketPriority.NORMAL
+    channel: TicketChannel = TicketChannel.EMAIL
+    customer_id: uuid.UUID | None = None
+    contact_id: uuid.UUID | None = None
+    assignee_id: uuid.UUID | None = None
+    external_id: ExternalId | None = None
+
+
+class TicketCommentCreate(InputModel):
+    ticket_id: uuid.UUID
+    body: LongText
+    is_public: bool = True
+
+
+class TicketCommentUpdate(InputModel):
+    body: LongText | None = None
+    is_public: bool | None = None
+
+
+async def _derive_ticket(
+    session: AsyncSession, principal: Principal, row: Any, changes: dict[str, Any], _: Any
+) -> None:
+    if "status" in changes:
+        done = changes["status"] in DONE
+        if done and row.resolved_at is None:
+            changes["resolved_at"] = utcnow()
+        elif not done:
+            changes["resolved_at"] = None
+    if changes.get("customer_id") is None and changes.get("contact_id") is not None:
+        contact = await session.get(Contact, changes["contact_id"])
+        if contact is not None and row.customer_id is None:
+            changes["customer_id"] = contact.customer_id
+
+
+async def _author(
+    session: AsyncSession, principal: Principal, row: Any, changes: dict[str, Any], _: Any
+) -> None:
+    if row.author_id is None and principal.user_id is not None:
+        changes["author_id"] = principal.user_id
+    if "body" in changes and not changes["body"].strip():
+        raise ServiceError.single(ErrorCode.VALIDATION, "a comment needs a body", "body")
+
+
+TICKET_RULES = EntityRules(
+    model=Ticket,
+    entity="ticket",
+    create_input=TicketCreate,
+    update_input=partial(TicketCreate, "TicketUpdate"),
+    references={"customer_id": Customer, "contact_id": Contact, "assignee_id": User},
+    before_write=_derive_ticket,
+)
+
+TICKET_COMMENT_RULES = EntityRules(
+    model=TicketComment,
+    entity="ticket_comment",
+    create_input=TicketCommentCreate,
+    update_input=TicketCommentUpdate,
+    references={"ticket_id": Ticket},
+    unique=(),
+    before_write=_author,
+)

@@ -1,0 +1,65 @@
+"""The GraphQL schema: strawberry types over the services in `resolvers/`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import ParserCache, ValidationCache
+from strawberry.schema.config import StrawberryConfig
+
+from resolvers.activities.service import INTERACTION_RULES
+from resolvers.campaigns.service import CAMPAIGN_MEMBER_RULES, CAMPAIGN_RULES
+from resolvers.customers.service import CONTACT_RULES, CUSTOMER_RULES
+from resolvers.deals.service import DEAL_RULES
+from resolvers.purchases.service import PURCHASE_RULES
+from resolvers.tickets.service import TICKET_COMMENT_RULES, TICKET_RULES
+from schema import inputs
+from schema.activities import Interaction
+from schema.campaigns import Campaign, CampaignMember
+from schema.customers import Contact, Customer
+from schema.deals import Deal
+from schema.mutations import entity_mutations
+from schema.purchases import Purchase
+from schema.query import NODE_TYPES, Query
+from schema.tickets import Ticket, TicketComment
+
+
+def _mutation_type() -> type:
+    fields: dict[str, object] = {}
+    for rules, node, create, update, upsert in (
+        (CUSTOMER_RULES, Customer, inputs.CreateCustomerInput, "UpdateCustomerInput", True),
+        (CONTACT_RULES, Contact, inputs.CreateContactInput, "UpdateContactInput", True),
+        (INTERACTION_RULES, Interaction, inputs.CreateInteractionInput, "UpdateInteractionInput", False),
+        (PURCHASE_RULES, Purchase, inputs.CreatePurchaseInput, "UpdatePurchaseInput", True),
+        (DEAL_RULES, Deal, inputs.CreateDealInput, "UpdateDealInput", True),
+        (CAMPAIGN_RULES, Campaign, inputs.CreateCampaignInput, "UpdateCampaignInput", False),
+        (
+            CAMPAIGN_MEMBER_RULES, CampaignMember, inputs.CreateCampaignMemberInput,
+            inputs.UpdateCampaignMemberInput, False,
+        ),
+        (TICKET_RULES, Ticket, inputs.CreateTicketInput, "UpdateTicketInput", True),
+        (
+            TICKET_COMMENT_RULES, TicketComment, inputs.CreateTicketCommentInput,
+            inputs.UpdateTicketCommentInput, False,
+        ),
+    ):
+        if isinstance(update, str):
+            update = inputs.update_input(create, update, f"Changes to a {node.type_name()}.")
+        fields.update(entity_mutations(rules, node, create, update, upsert))
+    return strawberry.type(type("Mutation", (), fields))
+
+
+class CRMSchema(strawberry.Schema):
+    def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
+        """Errors are logged by the HTTP layer, unexpected ones only and with an error id."""
+
+
+schema = CRMSchema(
+    query=Query,
+    mutation=_mutation_type(),
+    types=[node for node, _ in NODE_TYPES.values()],
+    config=StrawberryConfig(auto_camel_case=True),
+    extensions=[ParserCache(maxsize=512), ValidationCache(maxsize=512)],
+)

@@ -1,0 +1,65 @@
+"""Interactions: the contact record."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import strawberry
+
+from models import InteractionKind as InteractionKindModel
+from schema.connections import load_node, order_input
+from schema.customers import Contact, ContactFilter, Customer, CustomerFilter
+from schema.filters import DateTimeFilter, IDFilter, enum_filter
+from schema.node import Node
+from schema.users import User
+
+InteractionKind = strawberry.enum(
+    InteractionKindModel, name="InteractionKind", description="What kind of touch point."
+)
+InteractionKindFilter = enum_filter(InteractionKindModel, "InteractionKindFilter")
+InteractionOrder = order_input("interaction", "Interaction")
+
+
+@strawberry.input(description="Conditions on interactions.")
+class InteractionFilter:
+    id: IDFilter | None = strawberry.UNSET
+    kind: InteractionKindFilter | None = strawberry.UNSET
+    occurred_at: DateTimeFilter | None = strawberry.UNSET
+    customer_id: IDFilter | None = strawberry.UNSET
+    contact_id: IDFilter | None = strawberry.UNSET
+    user_id: IDFilter | None = strawberry.UNSET
+    created_at: DateTimeFilter | None = strawberry.UNSET
+    deleted_at: DateTimeFilter | None = strawberry.UNSET
+    customer: CustomerFilter | None = strawberry.UNSET
+    contact: ContactFilter | None = strawberry.UNSET
+    and_: list[InteractionFilter] | None = strawberry.field(name="and", default=strawberry.UNSET)
+    or_: list[InteractionFilter] | None = strawberry.field(name="or", default=strawberry.UNSET)
+    not_: InteractionFilter | None = strawberry.field(name="not", default=strawberry.UNSET)
+
+
+@strawberry.type(description="A call, email, meeting or note with a customer or contact.")
+class Interaction(Node):
+    kind: InteractionKind  # type: ignore[valid-type]
+    occurred_at: datetime
+    subject: str
+    summary: str | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    deleted_at: datetime | None
+    customer_id: strawberry.Private[Any]
+    contact_id: strawberry.Private[Any]
+    user_id: strawberry.Private[Any]
+
+    @strawberry.field(description="The customer it concerns.")
+    async def customer(self, info: strawberry.Info) -> Customer | None:
+        return await load_node(info, Customer, self.customer_id)
+
+    @strawberry.field(description="The person it was with.")
+    async def contact(self, info: strawberry.Info) -> Contact | None:
+        return await load_node(info, Contact, self.contact_id)
+
+    @strawberry.field(description="The user who had it.")
+    async def user(self, info: strawberry.Info) -> User | None:
+        return await load_node(info, User, self.user_id)

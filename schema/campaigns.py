@@ -1,0 +1,126 @@
+"""Campaigns and their members."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import strawberry
+
+from models import CampaignChannel as CampaignChannelModel
+from models import CampaignStatus as CampaignStatusModel
+from models import MemberStatus as MemberStatusModel
+from resolvers.graph import DEALS_BY_CAMPAIGN, MEMBERS_BY_CAMPAIGN
+from schema.connections import connection_field, load_node, order_input
+from schema.customers import Contact, ContactFilter
+from schema.deals import Deal, DealFilter, DealOrder
+from schema.filters import DateFilter, DateTimeFilter, IDFilter, StringFilter, enum_filter
+from schema.node import Node
+from schema.users import User
+
+CampaignChannel = strawberry.enum(CampaignChannelModel, name="CampaignChannel")
+CampaignStatus = strawberry.enum(CampaignStatusModel, name="CampaignStatus")
+MemberStatus = strawberry.enum(MemberStatusModel, name="CampaignMemberStatus")
+CampaignChannelFilter = enum_filter(CampaignChannelModel, "CampaignChannelFilter")
+CampaignStatusFilter = enum_filter(CampaignStatusModel, "CampaignStatusFilter")
+MemberStatusFilter = enum_filter(MemberStatusModel, "CampaignMemberStatusFilter")
+CampaignOrder = order_input("campaign", "Campaign")
+CampaignMemberOrder = order_input("campaign_member", "CampaignMember")
+
+
+@strawberry.input(description="Conditions on campaign members.")
+class CampaignMemberFilter:
+    id: IDFilter | None = strawberry.UNSET
+    campaign_id: IDFilter | None = strawberry.UNSET
+    contact_id: IDFilter | None = strawberry.UNSET
+    status: MemberStatusFilter | None = strawberry.UNSET
+    created_at: DateTimeFilter | None = strawberry.UNSET
+    campaign: CampaignFilter | None = strawberry.UNSET
+    contact: ContactFilter | None = strawberry.UNSET
+    and_: list[CampaignMemberFilter] | None = strawberry.field(
+        name="and", default=strawberry.UNSET
+    )
+    or_: list[CampaignMemberFilter] | None = strawberry.field(name="or", default=strawberry.UNSET)
+    not_: CampaignMemberFilter | None = strawberry.field(name="not", default=strawberry.UNSET)
+
+
+@strawberry.input(description="Matches when some member, or none, meets the filter.")
+class MemberListFilter:
+    some: CampaignMemberFilter | None = strawberry.UNSET
+    none: CampaignMemberFilter | None = strawberry.UNSET
+
+
+@strawberry.input(description="Matches when some deal, or none, meets the filter.")
+class AttributedDealListFilter:
+    some: DealFilter | None = strawberry.UNSET
+    none: DealFilter | None = strawberry.UNSET
+
+
+@strawberry.input(description="Conditions on campaigns.")
+class CampaignFilter:
+    id: IDFilter | None = strawberry.UNSET
+    name: StringFilter | None = strawberry.UNSET
+    channel: CampaignChannelFilter | None = strawberry.UNSET
+    status: CampaignStatusFilter | None = strawberry.UNSET
+    owner_id: IDFilter | None = strawberry.UNSET
+    starts_on: DateFilter | None = strawberry.UNSET
+    ends_on: DateFilter | None = strawberry.UNSET
+    created_at: DateTimeFilter | None = strawberry.UNSET
+    updated_at: DateTimeFilter | None = strawberry.UNSET
+    deleted_at: DateTimeFilter | None = strawberry.UNSET
+    members: MemberListFilter | None = strawberry.UNSET
+    deals: AttributedDealListFilter | None = strawberry.UNSET
+    and_: list[CampaignFilter] | None = strawberry.field(name="and", default=strawberry.UNSET)
+    or_: list[CampaignFilter] | None = strawberry.field(name="or", default=strawberry.UNSET)
+    not_: CampaignFilter | None = strawberry.field(name="not", default=strawberry.UNSET)
+
+
+@strawberry.type(description="A contact targeted by a campaign, and how they responded.")
+class CampaignMember(Node):
+    status: MemberStatus  # type: ignore[valid-type]
+    responded_at: datetime | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    deleted_at: datetime | None
+    campaign_id: strawberry.Private[Any]
+    contact_id: strawberry.Private[Any]
+
+    @strawberry.field(description="The campaign.")
+    async def campaign(self, info: strawberry.Info) -> Campaign | None:
+        return await load_node(info, Campaign, self.campaign_id)
+
+    @strawberry.field(description="The person targeted.")
+    async def contact(self, info: strawberry.Info) -> Contact | None:
+        return await load_node(info, Contact, self.contact_id)
+
+
+@strawberry.type(description="A marketing campaign.")
+class Campaign(Node):
+    name: str
+    channel: CampaignChannel  # type: ignore[valid-type]
+    status: CampaignStatus  # type: ignore[valid-type]
+    currency: str
+    budget: Decimal | None
+    actual_cost: Decimal
+    starts_on: date | None
+    ends_on: date | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    deleted_at: datetime | None
+    owner_id: strawberry.Private[Any]
+
+    @strawberry.field(description="The user running the campaign.")
+    async def owner(self, info: strawberry.Info) -> User | None:
+        return await load_node(info, User, self.owner_id)
+
+    members = connection_field(
+        MEMBERS_BY_CAMPAIGN, CampaignMember, CampaignMemberFilter, CampaignMemberOrder,
+        "created_at", "Contacts targeted by the campaign.",
+    )
+    deals = connection_field(
+        DEALS_BY_CAMPAIGN, Deal, DealFilter, DealOrder, "created_at",
+        "Deals attributed to the campaign (their source campaign).",
+    )

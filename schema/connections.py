@@ -1,0 +1,253 @@
+"""Relay connections: keyset pages as `edges`/`nodes`/`pageInfo`/`totalCount`, and orderings."""
+
+from __future__ import annotations
+
+import functools
+import importlib
+from collections.abc import Awaitable, Callable
+from enum import Enum
+from typing import Any, ForwardRef, Generic, TypeVar, get_args
+
+import strawberry
+
+from resolvers.errors import InvalidArgument
+from resolvers.filtering import Filter
+from resolvers.graph import ORDERINGS, SPECS, ordering
+from resolvers.loaders import ToMany
+from resolvers.pagination import Page, PageRequest, page_request
+from resolvers.repository import count_rows, fetch_page, visible_conditions
+from schema.context import Info
+from schema.errors import bad_input
+from schema.filters import to_filter
+from schema.node import Node
+
+T = TypeVar("T", bound=Node)
+
+
+@strawberry.type(description="Where a page sits in the whole list.")
+class PageInfo:
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None
+    end_cursor: str | None
+
+
+@strawberry.type(description="A node and the cursor of its position.")
+class Edge(Generic[T]):
+    cursor: str
+    node: T
+
+
+@strawberry.type(description="A page of a list, paginated by opaque cursors.")
+class Connection(Generic[T]):
+    edges: list[Edge[T]]
+    nodes: list[T]
+    page_info: PageInfo
+    count: strawberry.Private[Callable[[], Awaitable[int]]]
+
+    @strawberry.field(description="Number of items in the whole list, across all pages.")
+    async def total_count(self) -> int:
+        return await self.count()
+
+
+@strawberry.enum(description="Sort direction.")
+class OrderDirection(Enum):
+    ASC = "asc"
+    DESC = "desc"
+
+
+def build_connection(page: Page, node: type[T], count: Callable[[], Awaitable[int]]) -> Any:
+    nodes = [node.from_row(row) for row in page.rows]
+    edges = [Edge(cursor=page.cursor(row), node=item) for row, item in zip(page.rows, nodes, strict=True)]
+    return Connection(
+        edges=edges,
+        nodes=nodes,
+        page_info=PageInfo(
+            has_next_page=page.has_next_page,
+            has_previous_page=page.has_previous_page,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+        count=count,
+    )
+
+
+def order_input(type_name: str, graphql_name: str) -> Any:
+    """`<Type>Order { field, direction }`, the fields being the type's keyset orderings."""
+    field_enum = strawberry.enum(
+        Enum(f"{graphql_name}OrderField", {name.upper(): name for name in ORDERINGS[type_name]}),  # type: ignore[misc]
+        description=f"Fields a {graphql_name} list can be sorted by.",
+    )
+    namespace: dict[str, Any] = {
+        "__annotations__": {"field": field_enum, "direction": OrderDirection},
+        "direction": OrderDirection.ASC,
+    }
+    return strawberry.input(
+        type(f"{graphql_name}Order", (), namespace),
+        description=f"Sort order of a {graphql_name} list; ties are broken by id.",
+    )
+
+
+def resolve_ordering(type_name: str, order_by: Any, default: str) -> Any:
+    if order_by is None or order_by is strawberry.UNSET:
+        return ordering(type_name, default)
+    return ordering(type_name, order_by.field.value, order_by.direction is OrderDirection.DESC)
+
+
+def checked_request(
+    first: int | None, after: str | None, last: int | None, before: str | None
+) -> PageRequest:
+    try:
+        return page_request(first, after, last, before)
+    except InvalidArgument as exc:
+        raise bad_input(exc) from exc
+
+
+def checked_filter(value: Any) -> Filter | None:
+    try:
+        return to_filter(value)  # type: ignore[no-any-return]
+    except InvalidArgument as exc:
+        raise bad_input(exc) from exc
+
+
+def connection_field(
+    relation: ToMany,
+    node: Any,
+    filter_type: Any,
+    order_type: Any,
+    default_order: str,
+    description: str,
+) -> Any:
+    """A nested connection field, read for all parents of a level in one windowed query."""
+    type_name = relation.target
+    node_class = functools.cache(lambda: _resolve_node(node))
+
+    async def resolve(
+        root: Any,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        filter: Any = None,  # noqa: A002
+        order_by: Any = None,
+    ) -> Any:
+        request = checked_request(first, after, last, before)
+        filter_ = checked_filter(filter)
+        try:
+            order = resolve_ordering(type_name, order_by, default_order)
+            loaders = info.context.loaders
+            page = await loaders.page(relation, order, request, filter_).load(root.pk)
+        except InvalidArgument as exc:
+            raise bad_input(exc) from exc
+        count_loader = loaders.count(relation, filter_)
+        return build_connection(page, node_class(), lambda: count_loader.load(root.pk))
+
+    resolve.__annotations__ = {
+        "info": Info,
+        "first": int | None,
+        "after": str | None,
+        "last": int | None,
+        "before": str | None,
+        "filter": filter_type | None,
+        "order_by": order_type | None,
+        "return": Connection[node],  # type: ignore[valid-type]
+    }
+    return strawberry.field(resolver=resolve, description=description)
+
+
+def _resolve_node(node: Any) -> Any:
+    # A lazy annotation (Annotated["Deal", strawberry.lazy(...)]) names a class of a module.
+    metadata = getattr(node, "__metadata__", None)
+    if not metadata:
+        return node
+    forward = get_args(node)[0]
+    name = forward.__forward_arg__ if isinstance(forward, ForwardRef) else str(forward)
+    return getattr(importlib.import_module(metadata[0].module), name)
+
+
+async def load_node(info: Info, node: type[T], key: Any) -> T | None:
+    """A to-one relation: the row by id through the request's loader, as a schema object."""
+    if key is None:
+        return None
+    table = SPECS[_type_key(node)].table
+    return node.from_optional(await info.context.loaders.by_id(table).load(key))
+
+
+def _type_key(node: type[Node]) -> str:
+    name = node.type_name()
+    return "".join("_" + char.lower() if char.isupper() else char for char in name).lstrip("_")
+
+
+def list_field(
+    type_name: str,
+    node: Any,
+    filter_type: Any,
+    order_type: Any,
+    default_order: str,
+    description: str,
+    searchable: bool = False,
+) -> Any:
+    """A top-level list: filter, free-text search, order and keyset pages."""
+    spec = SPECS[type_name]
+
+    async def resolve(
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        filter: Any = None,  # noqa: A002
+        order_by: Any = None,
+        search: str | None = None,
+        include_deleted: bool = False,
+    ) -> Any:
+        request = checked_request(first, after, last, before)
+        conditions = visible_conditions(spec, checked_filter(filter), search, include_deleted)
+        factory = info.context.session_factory
+        try:
+            order = resolve_ordering(type_name, order_by, default_order)
+            async with factory() as session:
+                page = await fetch_page(session, spec, order, request, conditions)
+        except InvalidArgument as exc:
+            raise bad_input(exc) from exc
+
+        async def count() -> int:
+            async with factory() as session:
+                return await count_rows(session, spec, conditions)
+
+        return build_connection(page, node, count)
+
+    annotations: dict[str, Any] = {
+        "info": Info,
+        "first": int | None,
+        "after": str | None,
+        "last": int | None,
+        "before": str | None,
+        "filter": filter_type | None,
+        "order_by": order_type | None,
+        "include_deleted": bool,
+        "return": Connection[node],  # type: ignore[valid-type]
+    }
+    if searchable:
+        annotations["search"] = str | None
+    else:
+        resolve = _without_search(resolve)
+    resolve.__annotations__ = annotations
+    return strawberry.field(resolver=resolve, description=description)
+
+
+def _without_search(resolve: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+    async def resolve_list(
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        filter: Any = None,  # noqa: A002
+        order_by: Any = None,
+        include_deleted: bool = False,
+    ) -> Any:
+        return await resolve(info, first, after, last, before, filter, order_by, None, include_deleted)
+
+    return resolve_list

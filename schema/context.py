@@ -1,0 +1,27 @@
+"""The per-request context every resolver reads: who asks, how to reach the database, loaders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from resolvers.loaders import Loaders
+from resolvers.principal import Principal
+
+
+@dataclass
+class Context:
+    principal: Principal
+    session_factory: async_sessionmaker[AsyncSession]
+    request_id: str
+    request: Any = None
+    loaders: Loaders = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.loaders = Loaders(self.session_factory)
+
+
+Info = strawberry.Info[Context, None]

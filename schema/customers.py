@@ -1,0 +1,233 @@
+"""Customers (accounts) and contacts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+import strawberry
+
+from models import LifecycleStage as LifecycleStageModel
+from resolvers import graph
+from schema.connections import connection_field, load_node, order_input
+from schema.filters import (
+    BooleanFilter,
+    DateTimeFilter,
+    IDFilter,
+    IntFilter,
+    StringFilter,
+    enum_filter,
+)
+from schema.node import Node
+from schema.users import User, UserFilter
+
+LifecycleStage = strawberry.enum(
+    LifecycleStageModel, name="LifecycleStage", description="Where a customer is in its lifecycle."
+)
+LifecycleStageFilter = enum_filter(LifecycleStageModel, "LifecycleStageFilter")
+CustomerOrder = order_input("customer", "Customer")
+ContactOrder = order_input("contact", "Contact")
+
+
+def _lazy(name: str, module: str) -> Any:
+    return Annotated[name, strawberry.lazy(module)]
+
+
+DealT = _lazy("Deal", "schema.deals")
+DealFilterT = _lazy("DealFilter", "schema.deals")
+DealOrderT = _lazy("DealOrder", "schema.deals")
+TicketT = _lazy("Ticket", "schema.tickets")
+TicketFilterT = _lazy("TicketFilter", "schema.tickets")
+TicketOrderT = _lazy("TicketOrder", "schema.tickets")
+InteractionT = _lazy("Interaction", "schema.activities")
+InteractionFilterT = _lazy("InteractionFilter", "schema.activities")
+InteractionOrderT = _lazy("InteractionOrder", "schema.activities")
+PurchaseT = _lazy("Purchase", "schema.purchases")
+PurchaseFilterT = _lazy("PurchaseFilter", "schema.purchases")
+PurchaseOrderT = _lazy("PurchaseOrder", "schema.purchases")
+CampaignT = _lazy("Campaign", "schema.campaigns")
+CampaignFilterT = _lazy("CampaignFilter", "schema.campaigns")
+CampaignOrderT = _lazy("CampaignOrder", "schema.campaigns")
+MemberT = _lazy("CampaignMember", "schema.campaigns")
+MemberFilterT = _lazy("CampaignMemberFilter", "schema.campaigns")
+MemberOrderT = _lazy("CampaignMemberOrder", "schema.campaigns")
+
+
+@strawberry.input(description="Matches when some related record, or none, meets the filter.")
+class DealListFilter:
+    some: DealFilterT | None = strawberry.UNSET
+    none: DealFilterT | None = strawberry.UNSET
+
+
+@strawberry.input(description="Matches when some related record, or none, meets the filter.")
+class TicketListFilter:
+    some: TicketFilterT | None = strawberry.UNSET
+    none: TicketFilterT | None = strawberry.UNSET
+
+
+@strawberry.input(description="Matches when some related record, or none, meets the filter.")
+class InteractionListFilter:
+    some: InteractionFilterT | None = strawberry.UNSET
+    none: InteractionFilterT | None = strawberry.UNSET
+
+
+@strawberry.input(description="Matches when some related record, or none, meets the filter.")
+class PurchaseListFilter:
+    some: PurchaseFilterT | None = strawberry.UNSET
+    none: PurchaseFilterT | None = strawberry.UNSET
+
+
+@strawberry.input(description="Matches when some related record, or none, meets the filter.")
+class CampaignMemberListFilter:
+    some: MemberFilterT | None = strawberry.UNSET
+    none: MemberFilterT | None = strawberry.UNSET
+
+
+@strawberry.input(description="Conditions on customers; fields combine with AND.")
+class CustomerFilter:
+    id: IDFilter | None = strawberry.UNSET
+    name: StringFilter | None = strawberry.UNSET
+    domain: StringFilter | None = strawberry.UNSET
+    industry: StringFilter | None = strawberry.UNSET
+    employees: IntFilter | None = strawberry.UNSET
+    lifecycle_stage: LifecycleStageFilter | None = strawberry.UNSET
+    owner_id: IDFilter | None = strawberry.UNSET
+    phone: StringFilter | None = strawberry.UNSET
+    city: StringFilter | None = strawberry.UNSET
+    country: StringFilter | None = strawberry.UNSET
+    external_id: StringFilter | None = strawberry.UNSET
+    created_at: DateTimeFilter | None = strawberry.UNSET
+    updated_at: DateTimeFilter | None = strawberry.UNSET
+    deleted_at: DateTimeFilter | None = strawberry.UNSET
+    owner: UserFilter | None = strawberry.UNSET
+    contacts: ContactListFilter | None = strawberry.UNSET
+    deals: DealListFilter | None = strawberry.UNSET
+    tickets: TicketListFilter | None = strawberry.UNSET
+    interactions: InteractionListFilter | None = strawberry.UNSET
+    purchases: PurchaseListFilter | None = strawberry.UNSET
+    and_: list[CustomerFilter] | None = strawberry.field(name="and", default=strawberry.UNSET)
+    or_: list[CustomerFilter] | None = strawberry.field(name="or", default=strawberry.UNSET)
+    not_: CustomerFilter | None = strawberry.field(name="not", default=strawberry.UNSET)
+
+
+@strawberry.input(description="Conditions on contacts; fields combine with AND.")
+class ContactFilter:
+    id: IDFilter | None = strawberry.UNSET
+    customer_id: IDFilter | None = strawberry.UNSET
+    first_name: StringFilter | None = strawberry.UNSET
+    last_name: StringFilter | None = strawberry.UNSET
+    email: StringFilter | None = strawberry.UNSET
+    phone: StringFilter | None = strawberry.UNSET
+    owner_id: IDFilter | None = strawberry.UNSET
+    marketing_opt_in: BooleanFilter | None = strawberry.UNSET
+    external_id: StringFilter | None = strawberry.UNSET
+    created_at: DateTimeFilter | None = strawberry.UNSET
+    updated_at: DateTimeFilter | None = strawberry.UNSET
+    deleted_at: DateTimeFilter | None = strawberry.UNSET
+    customer: CustomerFilter | None = strawberry.UNSET
+    owner: UserFilter | None = strawberry.UNSET
+    deals: DealListFilter | None = strawberry.UNSET
+    tickets: TicketListFilter | None = strawberry.UNSET
+    interactions: InteractionListFilter | None = strawberry.UNSET
+    campaign_memberships: CampaignMemberListFilter | None = strawberry.UNSET
+    and_: list[ContactFilter] | None = strawberry.field(name="and", default=strawberry.UNSET)
+    or_: list[ContactFilter] | None = strawberry.field(name="or", default=strawberry.UNSET)
+    not_: ContactFilter | None = strawberry.field(name="not", default=strawberry.UNSET)
+
+
+@strawberry.input(description="Matches when some related record, or none, meets the filter.")
+class ContactListFilter:
+    some: ContactFilter | None = strawberry.UNSET
+    none: ContactFilter | None = strawberry.UNSET
+
+
+@strawberry.type(description="A company or account the business sells to or serves.")
+class Customer(Node):
+    name: str
+    domain: str | None = strawberry.field(description="Web domain, e.g. example.com.")
+    industry: str | None
+    employees: int | None
+    lifecycle_stage: LifecycleStage  # type: ignore[valid-type]
+    phone: str | None
+    street: str | None
+    city: str | None
+    postal_code: str | None
+    country: str | None = strawberry.field(description="ISO 3166-1 alpha-2 code.")
+    tags: list[str]
+    external_id: str | None = strawberry.field(description="Id in the ERP or source system.")
+    version: int = strawberry.field(description="Pass as `expectedVersion` when updating.")
+    created_at: datetime
+    updated_at: datetime
+    deleted_at: datetime | None = strawberry.field(description="Set while in the trash.")
+    owner_id: strawberry.Private[Any]
+
+    @strawberry.field(description="The user responsible for this customer.")
+    async def owner(self, info: strawberry.Info) -> User | None:
+        return await load_node(info, User, self.owner_id)
+
+    contacts = connection_field(
+        graph.CONTACTS_BY_CUSTOMER, _lazy("Contact", "schema.customers"),
+        _lazy("ContactFilter", "schema.customers"), _lazy("ContactOrder", "schema.customers"),
+        "last_name", "People at this customer.",
+    )
+    deals = connection_field(
+        graph.DEALS_BY_CUSTOMER, DealT, DealFilterT, DealOrderT, "created_at", "Deals."
+    )
+    tickets = connection_field(
+        graph.TICKETS_BY_CUSTOMER, TicketT, TicketFilterT, TicketOrderT, "created_at",
+        "Service tickets.",
+    )
+    interactions = connection_field(
+        graph.INTERACTIONS_BY_CUSTOMER, InteractionT, InteractionFilterT, InteractionOrderT,
+        "occurred_at", "Calls, emails, meetings and notes.",
+    )
+    purchases = connection_field(
+        graph.PURCHASES_BY_CUSTOMER, PurchaseT, PurchaseFilterT, PurchaseOrderT, "ordered_at",
+        "Orders and invoices.",
+    )
+    campaigns = connection_field(
+        graph.CAMPAIGNS_BY_CUSTOMER, CampaignT, CampaignFilterT, CampaignOrderT, "created_at",
+        "Campaigns any of this customer's contacts is a member of.",
+    )
+
+
+@strawberry.type(description="A person, usually working at a customer.")
+class Contact(Node):
+    first_name: str
+    last_name: str
+    email: str | None
+    phone: str | None
+    title: str | None
+    marketing_opt_in: bool = strawberry.field(description="Consent to marketing messages.")
+    opt_in_at: datetime | None
+    opt_in_source: str | None
+    external_id: str | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    deleted_at: datetime | None
+    customer_id: strawberry.Private[Any]
+    owner_id: strawberry.Private[Any]
+
+    @strawberry.field(description="The customer this person works at.")
+    async def customer(self, info: strawberry.Info) -> Customer | None:
+        return await load_node(info, Customer, self.customer_id)
+
+    @strawberry.field(description="The user responsible for this contact.")
+    async def owner(self, info: strawberry.Info) -> User | None:
+        return await load_node(info, User, self.owner_id)
+
+    deals = connection_field(
+        graph.DEALS_BY_CONTACT, DealT, DealFilterT, DealOrderT, "created_at", "Deals."
+    )
+    tickets = connection_field(
+        graph.TICKETS_BY_CONTACT, TicketT, TicketFilterT, TicketOrderT, "created_at", "Tickets."
+    )
+    interactions = connection_field(
+        graph.INTERACTIONS_BY_CONTACT, InteractionT, InteractionFilterT, InteractionOrderT,
+        "occurred_at", "Calls, emails, meetings and notes.",
+    )
+    campaign_memberships = connection_field(
+        graph.MEMBERSHIPS_BY_CONTACT, MemberT, MemberFilterT, MemberOrderT, "created_at",
+        "Campaigns this person is targeted by.",
+    )

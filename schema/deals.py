@@ -1,0 +1,178 @@
+"""Pipelines, stages, deals and their stage history."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any
+
+import strawberry
+
+from models import StageKind as StageKindModel
+from resolvers.graph import HISTORY_BY_DEAL, STAGES_BY_PIPELINE
+from schema.connections import connection_field, load_node, order_input
+from schema.customers import Contact, ContactFilter, Customer, CustomerFilter
+from schema.filters import (
+    DateFilter,
+    DateTimeFilter,
+    DecimalFilter,
+    IDFilter,
+    IntFilter,
+    StringFilter,
+    enum_filter,
+)
+from schema.node import Node
+from schema.users import User, UserFilter
+
+StageKind = strawberry.enum(
+    StageKindModel, name="StageKind", description="Whether a stage is open, won or lost."
+)
+StageKindFilter = enum_filter(StageKindModel, "StageKindFilter")
+DealOrder = order_input("deal", "Deal")
+StageOrder = order_input("stage", "Stage")
+PipelineOrder = order_input("pipeline", "Pipeline")
+StageChangeOrder = order_input("deal_stage_change", "DealStageChange")
+CampaignT = Annotated["Campaign", strawberry.lazy("schema.campaigns")]
+CampaignFilterT = Annotated["CampaignFilter", strawberry.lazy("schema.campaigns")]
+
+
+@strawberry.input(description="Conditions on pipelines.")
+class PipelineFilter:
+    id: IDFilter | None = strawberry.UNSET
+    name: StringFilter | None = strawberry.UNSET
+
+
+@strawberry.input(description="Conditions on stages.")
+class StageFilter:
+    id: IDFilter | None = strawberry.UNSET
+    pipeline_id: IDFilter | None = strawberry.UNSET
+    name: StringFilter | None = strawberry.UNSET
+    position: IntFilter | None = strawberry.UNSET
+    probability: IntFilter | None = strawberry.UNSET
+    kind: StageKindFilter | None = strawberry.UNSET
+    pipeline: PipelineFilter | None = strawberry.UNSET
+
+
+@strawberry.input(description="Conditions on deals.")
+class DealFilter:
+    id: IDFilter | None = strawberry.UNSET
+    name: StringFilter | None = strawberry.UNSET
+    customer_id: IDFilter | None = strawberry.UNSET
+    contact_id: IDFilter | None = strawberry.UNSET
+    pipeline_id: IDFilter | None = strawberry.UNSET
+    stage_id: IDFilter | None = strawberry.UNSET
+    owner_id: IDFilter | None = strawberry.UNSET
+    campaign_id: IDFilter | None = strawberry.UNSET
+    amount: DecimalFilter | None = strawberry.UNSET
+    currency: StringFilter | None = strawberry.UNSET
+    expected_close_date: DateFilter | None = strawberry.UNSET
+    closed_at: DateTimeFilter | None = strawberry.UNSET
+    external_id: StringFilter | None = strawberry.UNSET
+    created_at: DateTimeFilter | None = strawberry.UNSET
+    updated_at: DateTimeFilter | None = strawberry.UNSET
+    deleted_at: DateTimeFilter | None = strawberry.UNSET
+    customer: CustomerFilter | None = strawberry.UNSET
+    contact: ContactFilter | None = strawberry.UNSET
+    stage: StageFilter | None = strawberry.UNSET
+    owner: UserFilter | None = strawberry.UNSET
+    campaign: CampaignFilterT | None = strawberry.UNSET
+    and_: list[DealFilter] | None = strawberry.field(name="and", default=strawberry.UNSET)
+    or_: list[DealFilter] | None = strawberry.field(name="or", default=strawberry.UNSET)
+    not_: DealFilter | None = strawberry.field(name="not", default=strawberry.UNSET)
+
+
+@strawberry.input(description="Conditions on stage changes.")
+class DealStageChangeFilter:
+    to_stage_id: IDFilter | None = strawberry.UNSET
+    changed_at: DateTimeFilter | None = strawberry.UNSET
+
+
+@strawberry.type(description="A step of a pipeline.")
+class Stage(Node):
+    name: str
+    position: int = strawberry.field(description="Order within the pipeline, from 0.")
+    probability: int = strawberry.field(description="Default win probability, in percent.")
+    kind: StageKind  # type: ignore[valid-type]
+    pipeline_id: strawberry.Private[Any]
+
+    @strawberry.field(description="The pipeline this stage belongs to.")
+    async def pipeline(self, info: strawberry.Info) -> Pipeline | None:
+        return await load_node(info, Pipeline, self.pipeline_id)
+
+
+@strawberry.type(description="A sales process: an ordered list of stages.")
+class Pipeline(Node):
+    name: str
+    is_default: bool
+
+    stages = connection_field(
+        STAGES_BY_PIPELINE, Stage, StageFilter, StageOrder, "position", "Stages, in order."
+    )
+
+
+@strawberry.type(description="A move of a deal from one stage to another.")
+class DealStageChange(Node):
+    changed_at: datetime
+    amount: Decimal = strawberry.field(description="The deal's amount at the time.")
+    currency: str
+    from_stage_id: strawberry.Private[Any]
+    to_stage_id: strawberry.Private[Any]
+    changed_by_id: strawberry.Private[Any]
+
+    @strawberry.field(description="Stage before the move; null when the deal was created.")
+    async def from_stage(self, info: strawberry.Info) -> Stage | None:
+        return await load_node(info, Stage, self.from_stage_id)
+
+    @strawberry.field(description="Stage after the move.")
+    async def to_stage(self, info: strawberry.Info) -> Stage | None:
+        return await load_node(info, Stage, self.to_stage_id)
+
+    @strawberry.field(description="Who moved it.")
+    async def changed_by(self, info: strawberry.Info) -> User | None:
+        return await load_node(info, User, self.changed_by_id)
+
+
+@strawberry.type(description="A sales opportunity with a customer.")
+class Deal(Node):
+    name: str
+    amount: Decimal
+    currency: str = strawberry.field(description="ISO 4217 code.")
+    expected_close_date: date | None
+    closed_at: datetime | None = strawberry.field(description="Set when won or lost.")
+    external_id: str | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    deleted_at: datetime | None
+    customer_id: strawberry.Private[Any]
+    contact_id: strawberry.Private[Any]
+    stage_id: strawberry.Private[Any]
+    owner_id: strawberry.Private[Any]
+    campaign_id: strawberry.Private[Any]
+
+    @strawberry.field(description="The customer the deal is with.")
+    async def customer(self, info: strawberry.Info) -> Customer | None:
+        return await load_node(info, Customer, self.customer_id)
+
+    @strawberry.field(description="The main contact.")
+    async def contact(self, info: strawberry.Info) -> Contact | None:
+        return await load_node(info, Contact, self.contact_id)
+
+    @strawberry.field(description="The current stage.")
+    async def stage(self, info: strawberry.Info) -> Stage | None:
+        return await load_node(info, Stage, self.stage_id)
+
+    @strawberry.field(description="The user who owns the deal.")
+    async def owner(self, info: strawberry.Info) -> User | None:
+        return await load_node(info, User, self.owner_id)
+
+    @strawberry.field(description="The campaign the deal came from.")
+    async def campaign(self, info: strawberry.Info) -> CampaignT | None:
+        from schema.campaigns import Campaign as CampaignType
+
+        return await load_node(info, CampaignType, self.campaign_id)
+
+    history = connection_field(
+        HISTORY_BY_DEAL, DealStageChange, DealStageChangeFilter, StageChangeOrder, "changed_at",
+        "Every stage change, oldest first.",
+    )

@@ -1,0 +1,121 @@
+"""The root query: Relay node lookup and one list per type."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+
+from resolvers.errors import InvalidArgument
+from resolvers.graph import SPECS
+from schema.activities import Interaction, InteractionFilter, InteractionOrder
+from schema.campaigns import (
+    Campaign,
+    CampaignFilter,
+    CampaignMember,
+    CampaignMemberFilter,
+    CampaignMemberOrder,
+    CampaignOrder,
+)
+from schema.connections import list_field
+from schema.context import Info
+from schema.customers import Contact, ContactFilter, ContactOrder, Customer, CustomerFilter, CustomerOrder
+from schema.deals import (
+    Deal,
+    DealFilter,
+    DealOrder,
+    DealStageChange,
+    Pipeline,
+    PipelineFilter,
+    PipelineOrder,
+    Stage,
+)
+from schema.errors import bad_input
+from schema.ids import decode_id
+from schema.node import Node
+from schema.purchases import Purchase, PurchaseFilter, PurchaseLine, PurchaseOrder
+from schema.tickets import Ticket, TicketComment, TicketFilter, TicketOrder
+from schema.users import Team, TeamFilter, TeamOrder, User, UserFilter, UserOrder
+
+MAX_NODES = 100
+
+NODE_TYPES: dict[str, tuple[type[Node], str]] = {
+    node.type_name(): (node, key)
+    for node, key in (
+        (Team, "team"),
+        (User, "user"),
+        (Customer, "customer"),
+        (Contact, "contact"),
+        (Interaction, "interaction"),
+        (Purchase, "purchase"),
+        (PurchaseLine, "purchase_line"),
+        (Pipeline, "pipeline"),
+        (Stage, "stage"),
+        (Deal, "deal"),
+        (DealStageChange, "deal_stage_change"),
+        (Campaign, "campaign"),
+        (CampaignMember, "campaign_member"),
+        (Ticket, "ticket"),
+        (TicketComment, "ticket_comment"),
+    )
+}
+
+
+async def _load(info: Info, global_id: str, argument: str) -> Node | None:
+    try:
+        type_name, row_id = decode_id(global_id, argument)
+    except InvalidArgument as exc:
+        raise bad_input(exc) from exc
+    if type_name not in NODE_TYPES:
+        return None
+    node, key = NODE_TYPES[type_name]
+    row = await info.context.loaders.by_id(SPECS[key].table).load(row_id)
+    return node.from_optional(row)
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="Any object by its global id; null if there is none.")
+    async def node(self, info: Info, id: strawberry.ID) -> Node | None:  # noqa: A002
+        return await _load(info, id, "id")
+
+    @strawberry.field(description=f"Objects by global ids, in order (at most {MAX_NODES}).")
+    async def nodes(self, info: Info, ids: list[strawberry.ID]) -> list[Node | None]:
+        if len(ids) > MAX_NODES:
+            raise GraphQLError(
+                f"at most {MAX_NODES} ids", extensions={"code": "BAD_USER_INPUT", "argument": "ids"}
+            )
+        return [await _load(info, global_id, "ids") for global_id in ids]
+
+    customers = list_field(
+        "customer", Customer, CustomerFilter, CustomerOrder, "name",
+        "Customers (companies, accounts). `search` matches name, domain and phone.", True,
+    )
+    contacts = list_field(
+        "contact", Contact, ContactFilter, ContactOrder, "last_name",
+        "Contacts. `search` matches first and last name, email and phone.", True,
+    )
+    interactions = list_field(
+        "interaction", Interaction, InteractionFilter, InteractionOrder, "occurred_at",
+        "Calls, emails, meetings and notes.",
+    )
+    purchases = list_field(
+        "purchase", Purchase, PurchaseFilter, PurchaseOrder, "ordered_at", "Orders and invoices."
+    )
+    pipelines = list_field(
+        "pipeline", Pipeline, PipelineFilter, PipelineOrder, "name", "Sales pipelines."
+    )
+    deals = list_field("deal", Deal, DealFilter, DealOrder, "created_at", "Deals.", True)
+    campaigns = list_field(
+        "campaign", Campaign, CampaignFilter, CampaignOrder, "created_at", "Campaigns.", True
+    )
+    campaign_members = list_field(
+        "campaign_member", CampaignMember, CampaignMemberFilter, CampaignMemberOrder,
+        "created_at", "Campaign members.",
+    )
+    tickets = list_field(
+        "ticket", Ticket, TicketFilter, TicketOrder, "created_at", "Service tickets.", True
+    )
+    users = list_field("user", User, UserFilter, UserOrder, "name", "Users.", True)
+    teams = list_field("team", Team, TeamFilter, TeamOrder, "name", "Teams.")

@@ -1,0 +1,120 @@
+"""Service tickets and their comments."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import strawberry
+
+from models import TicketChannel as TicketChannelModel
+from models import TicketPriority as TicketPriorityModel
+from models import TicketStatus as TicketStatusModel
+from resolvers.graph import COMMENTS_BY_TICKET
+from schema.connections import connection_field, load_node, order_input
+from schema.customers import Contact, ContactFilter, Customer, CustomerFilter
+from schema.filters import BooleanFilter, DateTimeFilter, IDFilter, StringFilter, enum_filter
+from schema.node import Node
+from schema.users import User, UserFilter
+
+TicketStatus = strawberry.enum(TicketStatusModel, name="TicketStatus")
+TicketPriority = strawberry.enum(TicketPriorityModel, name="TicketPriority")
+TicketChannel = strawberry.enum(TicketChannelModel, name="TicketChannel")
+TicketStatusFilter = enum_filter(TicketStatusModel, "TicketStatusFilter")
+TicketPriorityFilter = enum_filter(TicketPriorityModel, "TicketPriorityFilter")
+TicketChannelFilter = enum_filter(TicketChannelModel, "TicketChannelFilter")
+TicketOrder = order_input("ticket", "Ticket")
+TicketCommentOrder = order_input("ticket_comment", "TicketComment")
+
+
+@strawberry.input(description="Conditions on ticket comments.")
+class TicketCommentFilter:
+    id: IDFilter | None = strawberry.UNSET
+    author_id: IDFilter | None = strawberry.UNSET
+    is_public: BooleanFilter | None = strawberry.UNSET
+    created_at: DateTimeFilter | None = strawberry.UNSET
+
+
+@strawberry.input(description="Matches when some comment, or none, meets the filter.")
+class TicketCommentListFilter:
+    some: TicketCommentFilter | None = strawberry.UNSET
+    none: TicketCommentFilter | None = strawberry.UNSET
+
+
+@strawberry.input(description="Conditions on tickets.")
+class TicketFilter:
+    id: IDFilter | None = strawberry.UNSET
+    subject: StringFilter | None = strawberry.UNSET
+    status: TicketStatusFilter | None = strawberry.UNSET
+    priority: TicketPriorityFilter | None = strawberry.UNSET
+    channel: TicketChannelFilter | None = strawberry.UNSET
+    customer_id: IDFilter | None = strawberry.UNSET
+    contact_id: IDFilter | None = strawberry.UNSET
+    assignee_id: IDFilter | None = strawberry.UNSET
+    resolved_at: DateTimeFilter | None = strawberry.UNSET
+    external_id: StringFilter | None = strawberry.UNSET
+    created_at: DateTimeFilter | None = strawberry.UNSET
+    updated_at: DateTimeFilter | None = strawberry.UNSET
+    deleted_at: DateTimeFilter | None = strawberry.UNSET
+    customer: CustomerFilter | None = strawberry.UNSET
+    contact: ContactFilter | None = strawberry.UNSET
+    assignee: UserFilter | None = strawberry.UNSET
+    comments: TicketCommentListFilter | None = strawberry.UNSET
+    and_: list[TicketFilter] | None = strawberry.field(name="and", default=strawberry.UNSET)
+    or_: list[TicketFilter] | None = strawberry.field(name="or", default=strawberry.UNSET)
+    not_: TicketFilter | None = strawberry.field(name="not", default=strawberry.UNSET)
+
+
+@strawberry.type(description="A comment on a ticket: public (to the customer) or internal.")
+class TicketComment(Node):
+    body: str
+    is_public: bool
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    deleted_at: datetime | None
+    ticket_id: strawberry.Private[Any]
+    author_id: strawberry.Private[Any]
+
+    @strawberry.field(description="The ticket commented on.")
+    async def ticket(self, info: strawberry.Info) -> Ticket | None:
+        return await load_node(info, Ticket, self.ticket_id)
+
+    @strawberry.field(description="Who wrote it (null for the customer or a system).")
+    async def author(self, info: strawberry.Info) -> User | None:
+        return await load_node(info, User, self.author_id)
+
+
+@strawberry.type(description="A customer request to the service desk.")
+class Ticket(Node):
+    subject: str
+    description: str | None
+    status: TicketStatus  # type: ignore[valid-type]
+    priority: TicketPriority  # type: ignore[valid-type]
+    channel: TicketChannel  # type: ignore[valid-type]
+    resolved_at: datetime | None
+    external_id: str | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    deleted_at: datetime | None
+    customer_id: strawberry.Private[Any]
+    contact_id: strawberry.Private[Any]
+    assignee_id: strawberry.Private[Any]
+
+    @strawberry.field(description="The customer asking.")
+    async def customer(self, info: strawberry.Info) -> Customer | None:
+        return await load_node(info, Customer, self.customer_id)
+
+    @strawberry.field(description="The person asking.")
+    async def contact(self, info: strawberry.Info) -> Contact | None:
+        return await load_node(info, Contact, self.contact_id)
+
+    @strawberry.field(description="The user working on it.")
+    async def assignee(self, info: strawberry.Info) -> User | None:
+        return await load_node(info, User, self.assignee_id)
+
+    comments = connection_field(
+        COMMENTS_BY_TICKET, TicketComment, TicketCommentFilter, TicketCommentOrder, "created_at",
+        "Comments, oldest first.",
+    )
