@@ -61,5 +61,5 @@ schema = CRMSchema(
     mutation=_mutation_type(),
     types=[node for node, _ in NODE_TYPES.values()],
     config=StrawberryConfig(auto_camel_case=True),
-    extensions=[ParserCache(maxsize=512), ValidationCache(maxsize=512)],
+    extensions=[lambda: ParserCache(maxsize=512), lambda: ValidationCache(maxsize=512)],
 )

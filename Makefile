@@ -1,0 +1,45 @@
+# Every target bootstraps .venv from the lock file; a fresh machine needs only Python 3.11+ and make.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: serve test lint format schema bench migrate clean
+
+$(STAMP): requirements.lock pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	@touch $(STAMP)
+
+serve: $(STAMP)  ## Serve the API on http://127.0.0.1:8000 (SQLite file, demo data, admin token)
+	$(BIN)/crm serve
+
+test: $(STAMP)  ## Run the whole suite (SQLite; PostgreSQL too when TEST_DATABASE_URL is set)
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)  ## ruff (lint + format check) and mypy --strict
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy .
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+schema: $(STAMP)  ## Regenerate schema.graphql from the code
+	$(BIN)/python -m schema.export > schema.graphql
+
+migrate: $(STAMP)
+	$(BIN)/crm migrate
+
+bench: $(STAMP)  ## Benchmarks: nested page and search, GraphQL vs raw SQL (see bench/README.md)
+	$(BIN)/python -m bench.run
+
+lock:  ## Re-resolve requirements.lock from pyproject.toml
+	$(BIN)/python -m pip install --quiet uv
+	$(BIN)/uv pip compile pyproject.toml --extra dev -o requirements.lock --python-version 3.11
+
+clean:
+	rm -rf $(VENV) var .mypy_cache .ruff_cache

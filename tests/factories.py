@@ -1,0 +1,110 @@
+"""Test data made through the same services the API uses (unless a test needs raw rows)."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from models import Pipeline, Stage, StageKind, Team, User
+from resolvers.activities.service import INTERACTION_RULES
+from resolvers.campaigns.service import CAMPAIGN_MEMBER_RULES, CAMPAIGN_RULES
+from resolvers.crud import EntityRules, create_entity
+from resolvers.customers.service import CONTACT_RULES, CUSTOMER_RULES
+from resolvers.deals.service import DEAL_RULES
+from resolvers.principal import SYSTEM
+from resolvers.purchases.service import PURCHASE_RULES
+from resolvers.tickets.service import TICKET_COMMENT_RULES, TICKET_RULES
+from resolvers.unit_of_work import unit_of_work
+from schema.ids import encode_id
+
+_numbers = itertools.count(1)
+
+
+def gid(type_name: str, row: Any) -> str:
+    """The global id the API shows for a row."""
+    return encode_id(type_name, row.id)
+
+
+class Factory:
+    """Creates rows with sensible defaults; every keyword overrides one field."""
+
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+        self.session_factory = session_factory
+
+    async def _create(self, rules: EntityRules[Any], data: dict[str, Any]) -> Any:
+        async with unit_of_work(self.session_factory) as session:
+            return await create_entity(session, SYSTEM, rules, data)
+
+    async def _add(self, row: Any) -> Any:
+        async with unit_of_work(self.session_factory) as session:
+            session.add(row)
+        return row
+
+    async def team(self, **values: Any) -> Team:
+        return await self._add(Team(**{"name": f"Team {next(_numbers)}", **values}))  # type: ignore[no-any-return]
+
+    async def user(self, **values: Any) -> User:
+        n = next(_numbers)
+        defaults = {"email": f"user{n}@example.com", "name": f"User {n}", "role": "sales_rep"}
+        return await self._add(User(**{**defaults, **values}))  # type: ignore[no-any-return]
+
+    async def pipeline(self, default: bool = True) -> tuple[Pipeline, list[Stage]]:
+        pipeline = await self._add(Pipeline(name=f"Pipeline {next(_numbers)}", is_default=default))
+        stages = []
+        for position, (name, probability, kind) in enumerate(
+            [("Lead", 10, StageKind.OPEN), ("Proposal", 50, StageKind.OPEN),
+             ("Won", 100, StageKind.WON), ("Lost", 0, StageKind.LOST)]
+        ):
+            stages.append(
+                await self._add(
+                    Stage(pipeline_id=pipeline.id, name=name, position=position,
+                          probability=probability, kind=kind)
+                )
+            )
+        return pipeline, stages
+
+    async def customer(self, **values: Any) -> Any:
+        return await self._create(CUSTOMER_RULES, {"name": f"Customer {next(_numbers)}", **values})
+
+    async def contact(self, **values: Any) -> Any:
+        n = next(_numbers)
+        defaults = {"first_name": "Ada", "last_name": f"Person{n}", "email": f"p{n}@example.com"}
+        return await self._create(CONTACT_RULES, {**defaults, **values})
+
+    async def deal(self, **values: Any) -> Any:
+        defaults = {"name": f"Deal {next(_numbers)}", "amount": Decimal(1000), "currency": "EUR"}
+        return await self._create(DEAL_RULES, {**defaults, **values})
+
+    async def ticket(self, **values: Any) -> Any:
+        return await self._create(TICKET_RULES, {"subject": f"Ticket {next(_numbers)}", **values})
+
+    async def comment(self, **values: Any) -> Any:
+        return await self._create(TICKET_COMMENT_RULES, {"body": "Hello", **values})
+
+    async def interaction(self, **values: Any) -> Any:
+        defaults = {
+            "kind": "call",
+            "subject": f"Call {next(_numbers)}",
+            "occurred_at": datetime(2026, 3, 1, tzinfo=UTC),
+        }
+        return await self._create(INTERACTION_RULES, {**defaults, **values})
+
+    async def purchase(self, **values: Any) -> Any:
+        defaults = {
+            "number": f"PO-{next(_numbers)}",
+            "currency": "EUR",
+            "ordered_at": datetime(2026, 3, 1, tzinfo=UTC),
+            "lines": [{"description": "Widget", "quantity": Decimal(2), "unit_price": Decimal("9.99")}],
+        }
+        return await self._create(PURCHASE_RULES, {**defaults, **values})
+
+    async def campaign(self, **values: Any) -> Any:
+        defaults = {"name": f"Campaign {next(_numbers)}", "channel": "email"}
+        return await self._create(CAMPAIGN_RULES, {**defaults, **values})
+
+    async def member(self, **values: Any) -> Any:
+        return await self._create(CAMPAIGN_MEMBER_RULES, values)
