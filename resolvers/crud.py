@@ -60,7 +60,7 @@ def validation_errors(exc: ValidationError) -> list[UserError]:
     return [
         UserError(
             code=ErrorCode.VALIDATION,
-            message=error["msg"],
+            message=str(error["ctx"]["error"]) if error["type"] == "value_error" else error["msg"],
             field=tuple(str(part) for part in error["loc"]),
         )
         for error in exc.errors()
@@ -228,13 +228,15 @@ async def update_entity(
     changes = _changed_fields(row, values)
     if not changes:
         return row
-    previous = {name: getattr(row, name, None) for name in changes}
+    columns = table_of(rules.model).c
+    previous = {column.key: getattr(row, column.key) for column in columns}
     _bump(row)
     await _write(session, principal, rules, row, changes, previous)
+    # `changes` now also holds what the hooks derived (e.g. closed_at from the stage).
     diff = {
         name: {"old": json_value(previous[name]), "new": json_value(getattr(row, name))}
         for name in changes
-        if name in table_of(rules.model).c
+        if name in columns and previous[name] != getattr(row, name)
     }
     _emit(session, principal, rules, "updated", row, diff)
     return row

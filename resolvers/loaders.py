@@ -106,7 +106,7 @@ class Loaders:
             inner = statement.subquery()
             grouped = select(inner.c.parent_key, func.count()).group_by(inner.c.parent_key)
             async with self._session_factory() as session:
-                counts = dict((await session.execute(grouped)).tuples().all())
+                counts = {key: total for key, total in (await session.execute(grouped)).all()}
             return [int(counts.get(key, 0)) for key in keys]
 
         return self._get(("count", relation.name, canonical_json(filter_)), batch)

@@ -108,7 +108,7 @@ async def _record_stage_change(
     data = {"deal_id": str(row.id), "from_stage_id": str(from_stage), "to_stage_id": str(stage.id)}
     events = ["deal.stage_changed"]
     if stage.kind != StageKind.OPEN:
-        events.append(f"deal.{stage.kind.value}")
+        events.append(f"deal.{StageKind(stage.kind).value}")
     for event_type in events:
         record_event(session, principal, event_type, "deal", row.id, row.version, data)
 

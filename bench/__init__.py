@@ -1,0 +1,1 @@
+"""Benchmarks: the GraphQL API against a hand-written raw-SQL endpoint (see README.md)."""
