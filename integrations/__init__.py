@@ -1,0 +1,1 @@
+"""Inbound connectors for ERP, HRM and partner systems (see the connectors issue)."""

@@ -1,0 +1,1 @@
+"""Outbound webhooks: delivery of the `events` outbox (see the outbound webhooks issue)."""
