@@ -67,7 +67,9 @@ class RequestIdMiddleware:
 def create_app(settings: Settings | None = None) -> Starlette:
     """The application for these settings, with its own engine and session factory."""
     settings = settings or get_settings()
-    engine = create_engine(settings.database_url, echo=settings.db_echo, pool_size=settings.db_pool_size)
+    engine = create_engine(
+        settings.database_url, echo=settings.db_echo, pool_size=settings.db_pool_size
+    )
     session_factory = create_session_factory(engine)
 
     async def healthz(request: Request) -> JSONResponse:

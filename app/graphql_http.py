@@ -92,7 +92,9 @@ async def _params(request: Request) -> dict[str, Any]:
             try:
                 params["variables"] = json.loads(params["variables"])
             except ValueError as exc:
-                raise RequestError(400, "variables must be JSON", RequestErrorCode.BAD_USER_INPUT) from exc
+                raise RequestError(
+                    400, "variables must be JSON", RequestErrorCode.BAD_USER_INPUT
+                ) from exc
         return params
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type != JSON:
@@ -112,7 +114,11 @@ async def _params(request: Request) -> dict[str, Any]:
 
 
 def _check_params(params: dict[str, Any]) -> tuple[str, dict[str, Any] | None, str | None]:
-    query, variables, name = params.get("query"), params.get("variables"), params.get("operationName")
+    query, variables, name = (
+        params.get("query"),
+        params.get("variables"),
+        params.get("operationName"),
+    )
     if not isinstance(query, str) or not query.strip():
         raise RequestError(400, "a query string is required", RequestErrorCode.BAD_USER_INPUT)
     if variables is not None and not isinstance(variables, dict):
@@ -181,7 +187,9 @@ class GraphQLEndpoint:
         errors = _validation_errors(query)
         if errors:
             raise RequestError(
-                status, "; ".join(e.message for e in errors), RequestErrorCode.GRAPHQL_VALIDATION_FAILED
+                status,
+                "; ".join(e.message for e in errors),
+                RequestErrorCode.GRAPHQL_VALIDATION_FAILED,
             )
         operation = _operation(document, name)
         if operation is None:
@@ -190,7 +198,9 @@ class GraphQLEndpoint:
             )
         if method == "GET" and operation.operation is not OperationType.QUERY:
             raise RequestError(
-                405, "only queries may be sent with GET; use POST", RequestErrorCode.BAD_USER_INPUT,
+                405,
+                "only queries may be sent with GET; use POST",
+                RequestErrorCode.BAD_USER_INPUT,
                 Allow="POST",
             )
         return document
@@ -221,7 +231,7 @@ class GraphQLEndpoint:
         return JSONResponse(body, status_code=status, media_type=media_type)
 
     def _format(self, error: GraphQLError, request_id: str) -> dict[str, Any]:
-        formatted: dict[str, Any] = error.formatted
+        formatted: dict[str, Any] = dict(error.formatted)
         original = error.original_error
         if original is not None and not isinstance(original, GraphQLError):
             error_id = uuid.uuid4().hex

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import Table, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import SQLModel
 
 from models import (
     Campaign,
@@ -94,17 +95,27 @@ class Seeder:
         pipeline = self.add(table_of(Pipeline), name="Sales", is_default=True)
         stages = [
             self.add(
-                table_of(Stage), pipeline_id=pipeline["id"], name=name, position=position,
-                probability=probability, kind=kind,
+                table_of(Stage),
+                pipeline_id=pipeline["id"],
+                name=name,
+                position=position,
+                probability=probability,
+                kind=kind,
             )
             for position, (name, probability, kind) in enumerate(STAGES)
         ]
         campaigns = [
             self.add(
-                table_of(Campaign), name=f"{season} {channel} campaign", channel=channel,
-                status="active", currency="EUR", budget=Decimal(5000 * (index + 1)),
-                actual_cost=Decimal(3000 * (index + 1)), owner_id=users[4]["id"],
-                starts_on=date(2026, 1 + index, 1), ends_on=date(2026, 2 + index, 28),
+                table_of(Campaign),
+                name=f"{season} {channel} campaign",
+                channel=channel,
+                status="active",
+                currency="EUR",
+                budget=Decimal(5000 * (index + 1)),
+                actual_cost=Decimal(3000 * (index + 1)),
+                owner_id=users[4]["id"],
+                starts_on=date(2026, 1 + index, 1),
+                ends_on=date(2026, 2 + index, 28),
             )
             for index, (season, channel) in enumerate(
                 [("Spring", "email"), ("Summer", "event"), ("Autumn", "webinar"), ("Winter", "ads")]
@@ -125,19 +136,30 @@ class Seeder:
         name = f"{rng.choice(WORDS)} {rng.choice(INDUSTRIES)} {number:05d}"
         owner = users[2 + number % 2]["id"]
         customer = self.add(
-            table_of(Customer), name=name, domain=f"customer{number:05d}.example.com",
-            industry=rng.choice(INDUSTRIES), employees=rng.randrange(5, 5000),
+            table_of(Customer),
+            name=name,
+            domain=f"customer{number:05d}.example.com",
+            industry=rng.choice(INDUSTRIES),
+            employees=rng.randrange(5, 5000),
             lifecycle_stage=rng.choice(["lead", "prospect", "customer", "customer", "churned"]),
-            owner_id=owner, phone=f"+49 30 {number:07d}", city=city, country=country,
+            owner_id=owner,
+            phone=f"+49 30 {number:07d}",
+            city=city,
+            country=country,
             tags=[rng.choice(["vip", "smb", "enterprise", "partner"])],
             external_id=f"ERP-{number:06d}",
         )
         contacts = [
             self.add(
-                table_of(Contact), customer_id=customer["id"], first_name=rng.choice(FIRST),
-                last_name=rng.choice(LAST), email=f"person{index}.{number:05d}@example.com",
-                phone=f"+49 170 {number:05d}{index}", title=rng.choice(["CEO", "CTO", "Buyer"]),
-                owner_id=owner, marketing_opt_in=index % 2 == 0,
+                table_of(Contact),
+                customer_id=customer["id"],
+                first_name=rng.choice(FIRST),
+                last_name=rng.choice(LAST),
+                email=f"person{index}.{number:05d}@example.com",
+                phone=f"+49 170 {number:05d}{index}",
+                title=rng.choice(["CEO", "CTO", "Buyer"]),
+                owner_id=owner,
+                marketing_opt_in=index % 2 == 0,
             )
             for index in range(5)
         ]
@@ -145,38 +167,58 @@ class Seeder:
             stage = rng.choice(stages)
             created = self.when()
             deal = self.add(
-                table_of(Deal), name=f"{name} deal {index + 1}", customer_id=customer["id"],
-                contact_id=contacts[index]["id"], pipeline_id=stage["pipeline_id"],
-                stage_id=stage["id"], owner_id=owner, amount=Decimal(rng.randrange(1000, 90000)),
-                currency="EUR", campaign_id=rng.choice(campaigns)["id"] if index == 0 else None,
-                expected_close_date=(created + timedelta(days=60)).date(), created_at=created,
+                table_of(Deal),
+                name=f"{name} deal {index + 1}",
+                customer_id=customer["id"],
+                contact_id=contacts[index]["id"],
+                pipeline_id=stage["pipeline_id"],
+                stage_id=stage["id"],
+                owner_id=owner,
+                amount=Decimal(rng.randrange(1000, 90000)),
+                currency="EUR",
+                campaign_id=rng.choice(campaigns)["id"] if index == 0 else None,
+                expected_close_date=(created + timedelta(days=60)).date(),
+                created_at=created,
                 closed_at=created + timedelta(days=30) if stage["kind"] != "open" else None,
             )
             self.add(
-                table_of(DealStageChange), deal_id=deal["id"], from_stage_id=None,
-                to_stage_id=stage["id"], changed_at=created, amount=deal["amount"],
-                currency="EUR", created_at=created,
+                table_of(DealStageChange),
+                deal_id=deal["id"],
+                from_stage_id=None,
+                to_stage_id=stage["id"],
+                changed_at=created,
+                amount=deal["amount"],
+                currency="EUR",
+                created_at=created,
             )
         for index in range(2):
             ticket = self.add(
-                table_of(Ticket), subject=f"Question {index + 1} from {name}",
+                table_of(Ticket),
+                subject=f"Question {index + 1} from {name}",
                 description="Something does not work as expected.",
                 status=rng.choice(["new", "open", "pending", "resolved"]),
                 priority=rng.choice(["low", "normal", "high", "urgent"]),
-                channel=rng.choice(["email", "phone", "web"]), customer_id=customer["id"],
-                contact_id=contacts[index]["id"], assignee_id=users[5]["id"],
+                channel=rng.choice(["email", "phone", "web"]),
+                customer_id=customer["id"],
+                contact_id=contacts[index]["id"],
+                assignee_id=users[5]["id"],
             )
             for reply in range(2):
                 self.add(
-                    table_of(TicketComment), ticket_id=ticket["id"],
+                    table_of(TicketComment),
+                    ticket_id=ticket["id"],
                     author_id=users[5]["id"] if reply else None,
                     body="Thanks, we are looking into it." if reply else "Please help.",
                     is_public=True,
                 )
             self.add(
-                table_of(Interaction), kind=rng.choice(["call", "email", "meeting", "note"]),
-                occurred_at=self.when(), subject=f"Follow-up {index + 1}",
-                customer_id=customer["id"], contact_id=contacts[index]["id"], user_id=owner,
+                table_of(Interaction),
+                kind=rng.choice(["call", "email", "meeting", "note"]),
+                occurred_at=self.when(),
+                subject=f"Follow-up {index + 1}",
+                customer_id=customer["id"],
+                contact_id=contacts[index]["id"],
+                user_id=owner,
             )
         total = Decimal(0)
         purchase_id = self.uid()
@@ -184,24 +226,51 @@ class Seeder:
             quantity, price = Decimal(rng.randrange(1, 10)), Decimal(rng.randrange(10, 500))
             total += quantity * price
             self.add(
-                table_of(PurchaseLine), purchase_id=purchase_id, position=position,
-                description=f"Item {position + 1}", sku=f"SKU-{position + 1}",
-                quantity=quantity, unit_price=price, amount=quantity * price,
+                table_of(PurchaseLine),
+                purchase_id=purchase_id,
+                position=position,
+                description=f"Item {position + 1}",
+                sku=f"SKU-{position + 1}",
+                quantity=quantity,
+                unit_price=price,
+                amount=quantity * price,
             )
         self.add(
-            table_of(Purchase), id=purchase_id, customer_id=customer["id"],
-            number=f"PO-{number:06d}", kind="order", status="confirmed", currency="EUR",
-            total_amount=total, ordered_at=self.when(), external_id=f"ERP-PO-{number:06d}",
+            table_of(Purchase),
+            id=purchase_id,
+            customer_id=customer["id"],
+            number=f"PO-{number:06d}",
+            kind="order",
+            status="confirmed",
+            currency="EUR",
+            total_amount=total,
+            ordered_at=self.when(),
+            external_id=f"ERP-PO-{number:06d}",
         )
         self.add(
-            table_of(CampaignMember), campaign_id=rng.choice(campaigns)["id"],
-            contact_id=contacts[0]["id"], status=rng.choice(["targeted", "sent", "responded"]),
+            table_of(CampaignMember),
+            campaign_id=rng.choice(campaigns)["id"],
+            contact_id=contacts[0]["id"],
+            status=rng.choice(["targeted", "sent", "responded"]),
         )
 
 
-INSERT_ORDER = [
-    Team, User, Pipeline, Stage, Campaign, Customer, Contact, Deal, DealStageChange, Ticket,
-    TicketComment, Interaction, Purchase, PurchaseLine, CampaignMember,
+INSERT_ORDER: list[type[SQLModel]] = [
+    Team,
+    User,
+    Pipeline,
+    Stage,
+    Campaign,
+    Customer,
+    Contact,
+    Deal,
+    DealStageChange,
+    Ticket,
+    TicketComment,
+    Interaction,
+    Purchase,
+    PurchaseLine,
+    CampaignMember,
 ]
 
 

@@ -31,4 +31,3 @@ class Event(SQLModel, table=True):
     actor: str | None = Field(default=None, sa_type=String(200))
     request_id: str | None = Field(default=None, sa_type=String(64))
     occurred_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
-

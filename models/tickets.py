@@ -48,9 +48,7 @@ class Ticket(Entity, SoftDeletable, table=True):
     subject: str = Field(sa_type=String(300), index=True)
     description: str | None = Field(default=None, sa_type=Text)
     status: TicketStatus = Field(default=TicketStatus.NEW, sa_type=String(32), index=True)
-    priority: TicketPriority = Field(
-        default=TicketPriority.NORMAL, sa_type=String(32), index=True
-    )
+    priority: TicketPriority = Field(default=TicketPriority.NORMAL, sa_type=String(32), index=True)
     channel: TicketChannel = Field(default=TicketChannel.EMAIL, sa_type=String(32), index=True)
     customer_id: uuid.UUID | None = Field(default=None, foreign_key="customers.id", index=True)
     contact_id: uuid.UUID | None = Field(default=None, foreign_key="contacts.id", index=True)

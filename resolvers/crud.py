@@ -193,9 +193,7 @@ async def create_entity(
 
 def _changed_fields(row: M, values: Mapping[str, Any]) -> dict[str, Any]:
     # Names that are not columns (e.g. a purchase's lines) always count as changed.
-    return {
-        name: value for name, value in values.items() if getattr(row, name, _ABSENT) != value
-    }
+    return {name: value for name, value in values.items() if getattr(row, name, _ABSENT) != value}
 
 
 _ABSENT = object()
@@ -273,7 +271,7 @@ async def set_deleted(
     if is_deleted == deleted:
         state = "deleted" if deleted else "not deleted"
         raise ServiceError.single(ErrorCode.INVALID_STATE, f"{rules.entity} is {state}", "id")
-    row.deleted_at = utcnow() if deleted else None  # type: ignore[attr-defined]
+    row.deleted_at = utcnow() if deleted else None
     _bump(row)
     await _flush(session, rules)
     _emit(session, principal, rules, "deleted" if deleted else "restored", row)

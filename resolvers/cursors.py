@@ -9,7 +9,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from resolvers.errors import InvalidArgument
+from resolvers.errors import InvalidArgumentError
 
 
 def _dump(value: Any) -> Any:
@@ -45,11 +45,11 @@ def decode_cursor(
         padded = cursor + "=" * (-len(cursor) % 4)
         cursor_field, value, row_id = json.loads(base64.urlsafe_b64decode(padded))
         if cursor_field != field:
-            raise InvalidArgument(
+            raise InvalidArgumentError(
                 f"cursor was made for ordering by {cursor_field}, not {field}", argument
             )
         return _load(value, python_type), uuid.UUID(row_id)
-    except InvalidArgument:
+    except InvalidArgumentError:
         raise
     except (ValueError, TypeError) as exc:
-        raise InvalidArgument("cursor is not valid", argument) from exc
+        raise InvalidArgumentError("cursor is not valid", argument) from exc

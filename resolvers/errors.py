@@ -37,7 +37,7 @@ class ServiceError(Exception):
         return cls([UserError(code=code, message=message, field=tuple(path))])
 
 
-class InvalidArgument(ValueError):
+class InvalidArgumentError(ValueError):
     """A query argument (cursor, page size, id) that cannot be used; maps to BAD_USER_INPUT."""
 
     def __init__(self, message: str, argument: str) -> None:

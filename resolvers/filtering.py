@@ -34,6 +34,11 @@ class FilterSpec:
 
 
 def _operator(column: KeyedColumnElement[Any], op: str, value: Any) -> ColumnElement[bool]:
+    condition: ColumnElement[bool] = _comparison(column, op, value)
+    return condition
+
+
+def _comparison(column: KeyedColumnElement[Any], op: str, value: Any) -> Any:
     match op:
         case "eq":
             return column.is_(None) if value is None else column == value
@@ -109,9 +114,12 @@ def compile_filter(spec: FilterSpec, value: Filter | None) -> ColumnElement[bool
 
 def search_condition(spec: FilterSpec, text: str | None) -> ColumnElement[bool]:
     """Every word of ``text`` must appear in one of the searchable columns."""
-    if not text or not spec.search:
+    words = text.split() if text else []
+    if not words or not spec.search:
         return true()
-    words = text.split()
     return and_(
-        *(or_(*(column.icontains(word, autoescape=True) for column in spec.search)) for word in words)
+        *(
+            or_(*(column.icontains(word, autoescape=True) for column in spec.search))
+            for word in words
+        )
     )

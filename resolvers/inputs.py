@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Optional
 
 from pydantic import (
     AfterValidator,
@@ -38,9 +38,13 @@ def _lower(value: str) -> str:
 
 
 Email = Annotated[
-    str, StringConstraints(max_length=320), _matching(r"[^@\s]+@[^@\s]+\.[^@\s]+", "email address", _lower)
+    str,
+    StringConstraints(max_length=320),
+    _matching(r"[^@\s]+@[^@\s]+\.[^@\s]+", "email address", _lower),
 ]
-Phone = Annotated[str, StringConstraints(max_length=50), _matching(r"\+?[0-9 ()./-]{3,}", "phone number")]
+Phone = Annotated[
+    str, StringConstraints(max_length=50), _matching(r"\+?[0-9 ()./-]{3,}", "phone number")
+]
 Domain = Annotated[
     str,
     StringConstraints(max_length=253),
@@ -62,9 +66,9 @@ def partial(model: type[InputModel], name: str) -> type[InputModel]:
     """The same fields as ``model``, each optional: the input of an update."""
     fields: dict[str, Any] = {
         field_name: (
-            Annotated[info.annotation, *info.metadata] | None  # type: ignore[name-defined]
+            Optional[Annotated[info.annotation, *info.metadata]]  # noqa: UP045
             if info.metadata
-            else info.annotation | None,
+            else Optional[info.annotation],  # noqa: UP045
             None,
         )
         for field_name, info in model.model_fields.items()

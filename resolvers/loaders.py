@@ -60,15 +60,15 @@ class Loaders:
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         self._session_factory = session_factory
-        self._loaders: dict[Hashable, DataLoader] = {}
+        self._loaders: dict[Hashable, DataLoader[Any, Any]] = {}
 
-    def _get(self, key: Hashable, batch: Callable[[list[Any]], Any]) -> DataLoader:
+    def _get(self, key: Hashable, batch: Callable[[list[Any]], Any]) -> DataLoader[Any, Any]:
         loader = self._loaders.get(key)
         if loader is None:
             loader = self._loaders[key] = DataLoader(batch)
         return loader
 
-    def by_id(self, table: Table) -> DataLoader:
+    def by_id(self, table: Table) -> DataLoader[Any, Any]:
         """Rows of ``table`` by id (None where there is none), soft-deleted ones included."""
 
         async def batch(keys: list[uuid.UUID]) -> list[Any]:
@@ -84,7 +84,7 @@ class Loaders:
         ordering: Ordering,
         request: PageRequest,
         filter_: Filter | None = None,
-    ) -> DataLoader:
+    ) -> DataLoader[Any, Any]:
         """A page of children per parent id, all parents in one windowed query."""
 
         async def batch(keys: list[uuid.UUID]) -> list[Page]:
@@ -94,19 +94,25 @@ class Loaders:
                 rows = (await session.execute(windowed)).all()
             return pages_by_parent(rows, keys, ordering, request)
 
-        key = ("page", relation.name, ordering.field, ordering.descending, request,
-               canonical_json(filter_))
+        key = (
+            "page",
+            relation.name,
+            ordering.field,
+            ordering.descending,
+            request,
+            canonical_json(filter_),
+        )
         return self._get(key, batch)
 
-    def count(self, relation: ToMany, filter_: Filter | None = None) -> DataLoader:
+    def count(self, relation: ToMany, filter_: Filter | None = None) -> DataLoader[Any, Any]:
         """How many visible children each parent id has, in one grouped query."""
 
         async def batch(keys: list[uuid.UUID]) -> list[int]:
-            statement, parent_key = _children_statement(relation, keys, filter_)
+            statement, _ = _children_statement(relation, keys, filter_)
             inner = statement.subquery()
             grouped = select(inner.c.parent_key, func.count()).group_by(inner.c.parent_key)
             async with self._session_factory() as session:
-                counts = {key: total for key, total in (await session.execute(grouped)).all()}
+                counts: dict[Any, int] = dict((await session.execute(grouped)).all())
             return [int(counts.get(key, 0)) for key in keys]
 
         return self._get(("count", relation.name, canonical_json(filter_)), batch)

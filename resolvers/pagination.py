@@ -12,7 +12,7 @@ from sqlalchemy import ColumnElement, Select, func, select, tuple_
 from sqlalchemy.sql.elements import KeyedColumnElement
 
 from resolvers.cursors import decode_cursor, encode_cursor
-from resolvers.errors import InvalidArgument
+from resolvers.errors import InvalidArgumentError
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
@@ -55,10 +55,10 @@ def page_request(
 ) -> PageRequest:
     """A checked page request: one direction, a size from 0 to the maximum."""
     if first is not None and last is not None:
-        raise InvalidArgument("pass either first or last, not both", "first")
+        raise InvalidArgumentError("pass either first or last, not both", "first")
     for name, value in (("first", first), ("last", last)):
         if value is not None and not 0 <= value <= max_size:
-            raise InvalidArgument(f"{name} must be between 0 and {max_size}", name)
+            raise InvalidArgumentError(f"{name} must be between 0 and {max_size}", name)
     return PageRequest(first=first, after=after, last=last, before=before)
 
 

@@ -31,18 +31,30 @@ def _mutation_type() -> type:
     for rules, node, create, update, upsert in (
         (CUSTOMER_RULES, Customer, inputs.CreateCustomerInput, "UpdateCustomerInput", True),
         (CONTACT_RULES, Contact, inputs.CreateContactInput, "UpdateContactInput", True),
-        (INTERACTION_RULES, Interaction, inputs.CreateInteractionInput, "UpdateInteractionInput", False),
+        (
+            INTERACTION_RULES,
+            Interaction,
+            inputs.CreateInteractionInput,
+            "UpdateInteractionInput",
+            False,
+        ),
         (PURCHASE_RULES, Purchase, inputs.CreatePurchaseInput, "UpdatePurchaseInput", True),
         (DEAL_RULES, Deal, inputs.CreateDealInput, "UpdateDealInput", True),
         (CAMPAIGN_RULES, Campaign, inputs.CreateCampaignInput, "UpdateCampaignInput", False),
         (
-            CAMPAIGN_MEMBER_RULES, CampaignMember, inputs.CreateCampaignMemberInput,
-            inputs.UpdateCampaignMemberInput, False,
+            CAMPAIGN_MEMBER_RULES,
+            CampaignMember,
+            inputs.CreateCampaignMemberInput,
+            inputs.UpdateCampaignMemberInput,
+            False,
         ),
         (TICKET_RULES, Ticket, inputs.CreateTicketInput, "UpdateTicketInput", True),
         (
-            TICKET_COMMENT_RULES, TicketComment, inputs.CreateTicketCommentInput,
-            inputs.UpdateTicketCommentInput, False,
+            TICKET_COMMENT_RULES,
+            TicketComment,
+            inputs.CreateTicketCommentInput,
+            inputs.UpdateTicketCommentInput,
+            False,
         ),
     ):
         if isinstance(update, str):

@@ -9,6 +9,7 @@ import strawberry
 
 from models import InteractionKind as InteractionKindModel
 from schema.connections import load_node, order_input
+from schema.context import Info
 from schema.customers import Contact, ContactFilter, Customer, CustomerFilter
 from schema.filters import DateTimeFilter, IDFilter, enum_filter
 from schema.node import Node
@@ -40,7 +41,7 @@ class InteractionFilter:
 
 @strawberry.type(description="A call, email, meeting or note with a customer or contact.")
 class Interaction(Node):
-    kind: InteractionKind  # type: ignore[valid-type]
+    kind: InteractionKind
     occurred_at: datetime
     subject: str
     summary: str | None
@@ -53,13 +54,13 @@ class Interaction(Node):
     user_id: strawberry.Private[Any]
 
     @strawberry.field(description="The customer it concerns.")
-    async def customer(self, info: strawberry.Info) -> Customer | None:
+    async def customer(self, info: Info) -> Customer | None:
         return await load_node(info, Customer, self.customer_id)
 
     @strawberry.field(description="The person it was with.")
-    async def contact(self, info: strawberry.Info) -> Contact | None:
+    async def contact(self, info: Info) -> Contact | None:
         return await load_node(info, Contact, self.contact_id)
 
     @strawberry.field(description="The user who had it.")
-    async def user(self, info: strawberry.Info) -> User | None:
+    async def user(self, info: Info) -> User | None:
         return await load_node(info, User, self.user_id)

@@ -13,6 +13,7 @@ from models import CampaignStatus as CampaignStatusModel
 from models import MemberStatus as MemberStatusModel
 from resolvers.graph import DEALS_BY_CAMPAIGN, MEMBERS_BY_CAMPAIGN
 from schema.connections import connection_field, load_node, order_input
+from schema.context import Info
 from schema.customers import Contact, ContactFilter
 from schema.deals import Deal, DealFilter, DealOrder
 from schema.filters import DateFilter, DateTimeFilter, IDFilter, StringFilter, enum_filter
@@ -38,9 +39,7 @@ class CampaignMemberFilter:
     created_at: DateTimeFilter | None = strawberry.UNSET
     campaign: CampaignFilter | None = strawberry.UNSET
     contact: ContactFilter | None = strawberry.UNSET
-    and_: list[CampaignMemberFilter] | None = strawberry.field(
-        name="and", default=strawberry.UNSET
-    )
+    and_: list[CampaignMemberFilter] | None = strawberry.field(name="and", default=strawberry.UNSET)
     or_: list[CampaignMemberFilter] | None = strawberry.field(name="or", default=strawberry.UNSET)
     not_: CampaignMemberFilter | None = strawberry.field(name="not", default=strawberry.UNSET)
 
@@ -78,7 +77,7 @@ class CampaignFilter:
 
 @strawberry.type(description="A contact targeted by a campaign, and how they responded.")
 class CampaignMember(Node):
-    status: MemberStatus  # type: ignore[valid-type]
+    status: MemberStatus
     responded_at: datetime | None
     version: int
     created_at: datetime
@@ -88,19 +87,19 @@ class CampaignMember(Node):
     contact_id: strawberry.Private[Any]
 
     @strawberry.field(description="The campaign.")
-    async def campaign(self, info: strawberry.Info) -> Campaign | None:
+    async def campaign(self, info: Info) -> Campaign | None:
         return await load_node(info, Campaign, self.campaign_id)
 
     @strawberry.field(description="The person targeted.")
-    async def contact(self, info: strawberry.Info) -> Contact | None:
+    async def contact(self, info: Info) -> Contact | None:
         return await load_node(info, Contact, self.contact_id)
 
 
 @strawberry.type(description="A marketing campaign.")
 class Campaign(Node):
     name: str
-    channel: CampaignChannel  # type: ignore[valid-type]
-    status: CampaignStatus  # type: ignore[valid-type]
+    channel: CampaignChannel
+    status: CampaignStatus
     currency: str
     budget: Decimal | None
     actual_cost: Decimal
@@ -113,14 +112,22 @@ class Campaign(Node):
     owner_id: strawberry.Private[Any]
 
     @strawberry.field(description="The user running the campaign.")
-    async def owner(self, info: strawberry.Info) -> User | None:
+    async def owner(self, info: Info) -> User | None:
         return await load_node(info, User, self.owner_id)
 
     members = connection_field(
-        MEMBERS_BY_CAMPAIGN, CampaignMember, CampaignMemberFilter, CampaignMemberOrder,
-        "created_at", "Contacts targeted by the campaign.",
+        MEMBERS_BY_CAMPAIGN,
+        CampaignMember,
+        CampaignMemberFilter,
+        CampaignMemberOrder,
+        "created_at",
+        "Contacts targeted by the campaign.",
     )
     deals = connection_field(
-        DEALS_BY_CAMPAIGN, Deal, DealFilter, DealOrder, "created_at",
+        DEALS_BY_CAMPAIGN,
+        Deal,
+        DealFilter,
+        DealOrder,
+        "created_at",
         "Deals attributed to the campaign (their source campaign).",
     )

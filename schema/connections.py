@@ -10,7 +10,7 @@ from typing import Any, ForwardRef, Generic, TypeVar, get_args
 
 import strawberry
 
-from resolvers.errors import InvalidArgument
+from resolvers.errors import InvalidArgumentError
 from resolvers.filtering import Filter
 from resolvers.graph import ORDERINGS, SPECS, ordering
 from resolvers.loaders import ToMany
@@ -58,7 +58,9 @@ class OrderDirection(Enum):
 
 def build_connection(page: Page, node: type[T], count: Callable[[], Awaitable[int]]) -> Any:
     nodes = [node.from_row(row) for row in page.rows]
-    edges = [Edge(cursor=page.cursor(row), node=item) for row, item in zip(page.rows, nodes, strict=True)]
+    edges = [
+        Edge(cursor=page.cursor(row), node=item) for row, item in zip(page.rows, nodes, strict=True)
+    ]
     return Connection(
         edges=edges,
         nodes=nodes,
@@ -74,9 +76,10 @@ def build_connection(page: Page, node: type[T], count: Callable[[], Awaitable[in
 
 def order_input(type_name: str, graphql_name: str) -> Any:
     """`<Type>Order { field, direction }`, the fields being the type's keyset orderings."""
+    members = {name.upper(): name for name in ORDERINGS[type_name]}
+    values: Any = Enum(f"{graphql_name}OrderField", members)  # type: ignore[misc]
     field_enum = strawberry.enum(
-        Enum(f"{graphql_name}OrderField", {name.upper(): name for name in ORDERINGS[type_name]}),  # type: ignore[misc]
-        description=f"Fields a {graphql_name} list can be sorted by.",
+        values, description=f"Fields a {graphql_name} list can be sorted by."
     )
     namespace: dict[str, Any] = {
         "__annotations__": {"field": field_enum, "direction": OrderDirection},
@@ -99,14 +102,14 @@ def checked_request(
 ) -> PageRequest:
     try:
         return page_request(first, after, last, before)
-    except InvalidArgument as exc:
+    except InvalidArgumentError as exc:
         raise bad_input(exc) from exc
 
 
 def checked_filter(value: Any) -> Filter | None:
     try:
         return to_filter(value)  # type: ignore[no-any-return]
-    except InvalidArgument as exc:
+    except InvalidArgumentError as exc:
         raise bad_input(exc) from exc
 
 
@@ -129,7 +132,7 @@ def connection_field(
         after: str | None = None,
         last: int | None = None,
         before: str | None = None,
-        filter: Any = None,  # noqa: A002
+        filter: Any = None,
         order_by: Any = None,
     ) -> Any:
         request = checked_request(first, after, last, before)
@@ -138,7 +141,7 @@ def connection_field(
             order = resolve_ordering(type_name, order_by, default_order)
             loaders = info.context.loaders
             page = await loaders.page(relation, order, request, filter_).load(root.pk)
-        except InvalidArgument as exc:
+        except InvalidArgumentError as exc:
             raise bad_input(exc) from exc
         count_loader = loaders.count(relation, filter_)
         return build_connection(page, node_class(), lambda: count_loader.load(root.pk))
@@ -151,7 +154,7 @@ def connection_field(
         "before": str | None,
         "filter": filter_type | None,
         "order_by": order_type | None,
-        "return": Connection[node],  # type: ignore[valid-type]
+        "return": Connection[node],
     }
     return strawberry.field(resolver=resolve, description=description)
 
@@ -197,7 +200,7 @@ def list_field(
         after: str | None = None,
         last: int | None = None,
         before: str | None = None,
-        filter: Any = None,  # noqa: A002
+        filter: Any = None,
         order_by: Any = None,
         search: str | None = None,
         include_deleted: bool = False,
@@ -209,7 +212,7 @@ def list_field(
             order = resolve_ordering(type_name, order_by, default_order)
             async with factory() as session:
                 page = await fetch_page(session, spec, order, request, conditions)
-        except InvalidArgument as exc:
+        except InvalidArgumentError as exc:
             raise bad_input(exc) from exc
 
         async def count() -> int:
@@ -227,14 +230,15 @@ def list_field(
         "filter": filter_type | None,
         "order_by": order_type | None,
         "include_deleted": bool,
-        "return": Connection[node],  # type: ignore[valid-type]
+        "return": Connection[node],
     }
+    resolver: Callable[..., Awaitable[Any]] = resolve
     if searchable:
         annotations["search"] = str | None
     else:
-        resolve = _without_search(resolve)
-    resolve.__annotations__ = annotations
-    return strawberry.field(resolver=resolve, description=description)
+        resolver = _without_search(resolve)
+    resolver.__annotations__ = annotations
+    return strawberry.field(resolver=resolver, description=description)
 
 
 def _without_search(resolve: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
@@ -244,10 +248,12 @@ def _without_search(resolve: Callable[..., Awaitable[Any]]) -> Callable[..., Awa
         after: str | None = None,
         last: int | None = None,
         before: str | None = None,
-        filter: Any = None,  # noqa: A002
+        filter: Any = None,
         order_by: Any = None,
         include_deleted: bool = False,
     ) -> Any:
-        return await resolve(info, first, after, last, before, filter, order_by, None, include_deleted)
+        return await resolve(
+            info, first, after, last, before, filter, order_by, None, include_deleted
+        )
 
     return resolve_list

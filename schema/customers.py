@@ -10,6 +10,7 @@ import strawberry
 from models import LifecycleStage as LifecycleStageModel
 from resolvers import graph
 from schema.connections import connection_field, load_node, order_input
+from schema.context import Info
 from schema.filters import (
     BooleanFilter,
     DateTimeFilter,
@@ -147,7 +148,7 @@ class Customer(Node):
     domain: str | None = strawberry.field(description="Web domain, e.g. example.com.")
     industry: str | None
     employees: int | None
-    lifecycle_stage: LifecycleStage  # type: ignore[valid-type]
+    lifecycle_stage: LifecycleStage
     phone: str | None
     street: str | None
     city: str | None
@@ -162,31 +163,50 @@ class Customer(Node):
     owner_id: strawberry.Private[Any]
 
     @strawberry.field(description="The user responsible for this customer.")
-    async def owner(self, info: strawberry.Info) -> User | None:
+    async def owner(self, info: Info) -> User | None:
         return await load_node(info, User, self.owner_id)
 
     contacts = connection_field(
-        graph.CONTACTS_BY_CUSTOMER, _lazy("Contact", "schema.customers"),
-        _lazy("ContactFilter", "schema.customers"), _lazy("ContactOrder", "schema.customers"),
-        "last_name", "People at this customer.",
+        graph.CONTACTS_BY_CUSTOMER,
+        _lazy("Contact", "schema.customers"),
+        _lazy("ContactFilter", "schema.customers"),
+        _lazy("ContactOrder", "schema.customers"),
+        "last_name",
+        "People at this customer.",
     )
     deals = connection_field(
         graph.DEALS_BY_CUSTOMER, DealT, DealFilterT, DealOrderT, "created_at", "Deals."
     )
     tickets = connection_field(
-        graph.TICKETS_BY_CUSTOMER, TicketT, TicketFilterT, TicketOrderT, "created_at",
+        graph.TICKETS_BY_CUSTOMER,
+        TicketT,
+        TicketFilterT,
+        TicketOrderT,
+        "created_at",
         "Service tickets.",
     )
     interactions = connection_field(
-        graph.INTERACTIONS_BY_CUSTOMER, InteractionT, InteractionFilterT, InteractionOrderT,
-        "occurred_at", "Calls, emails, meetings and notes.",
+        graph.INTERACTIONS_BY_CUSTOMER,
+        InteractionT,
+        InteractionFilterT,
+        InteractionOrderT,
+        "occurred_at",
+        "Calls, emails, meetings and notes.",
     )
     purchases = connection_field(
-        graph.PURCHASES_BY_CUSTOMER, PurchaseT, PurchaseFilterT, PurchaseOrderT, "ordered_at",
+        graph.PURCHASES_BY_CUSTOMER,
+        PurchaseT,
+        PurchaseFilterT,
+        PurchaseOrderT,
+        "ordered_at",
         "Orders and invoices.",
     )
     campaigns = connection_field(
-        graph.CAMPAIGNS_BY_CUSTOMER, CampaignT, CampaignFilterT, CampaignOrderT, "created_at",
+        graph.CAMPAIGNS_BY_CUSTOMER,
+        CampaignT,
+        CampaignFilterT,
+        CampaignOrderT,
+        "created_at",
         "Campaigns any of this customer's contacts is a member of.",
     )
 
@@ -210,11 +230,11 @@ class Contact(Node):
     owner_id: strawberry.Private[Any]
 
     @strawberry.field(description="The customer this person works at.")
-    async def customer(self, info: strawberry.Info) -> Customer | None:
+    async def customer(self, info: Info) -> Customer | None:
         return await load_node(info, Customer, self.customer_id)
 
     @strawberry.field(description="The user responsible for this contact.")
-    async def owner(self, info: strawberry.Info) -> User | None:
+    async def owner(self, info: Info) -> User | None:
         return await load_node(info, User, self.owner_id)
 
     deals = connection_field(
@@ -224,10 +244,18 @@ class Contact(Node):
         graph.TICKETS_BY_CONTACT, TicketT, TicketFilterT, TicketOrderT, "created_at", "Tickets."
     )
     interactions = connection_field(
-        graph.INTERACTIONS_BY_CONTACT, InteractionT, InteractionFilterT, InteractionOrderT,
-        "occurred_at", "Calls, emails, meetings and notes.",
+        graph.INTERACTIONS_BY_CONTACT,
+        InteractionT,
+        InteractionFilterT,
+        InteractionOrderT,
+        "occurred_at",
+        "Calls, emails, meetings and notes.",
     )
     campaign_memberships = connection_field(
-        graph.MEMBERSHIPS_BY_CONTACT, MemberT, MemberFilterT, MemberOrderT, "created_at",
+        graph.MEMBERSHIPS_BY_CONTACT,
+        MemberT,
+        MemberFilterT,
+        MemberOrderT,
+        "created_at",
         "Campaigns this person is targeted by.",
     )

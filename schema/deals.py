@@ -11,6 +11,7 @@ import strawberry
 from models import StageKind as StageKindModel
 from resolvers.graph import HISTORY_BY_DEAL, STAGES_BY_PIPELINE
 from schema.connections import connection_field, load_node, order_input
+from schema.context import Info
 from schema.customers import Contact, ContactFilter, Customer, CustomerFilter
 from schema.filters import (
     DateFilter,
@@ -32,8 +33,8 @@ DealOrder = order_input("deal", "Deal")
 StageOrder = order_input("stage", "Stage")
 PipelineOrder = order_input("pipeline", "Pipeline")
 StageChangeOrder = order_input("deal_stage_change", "DealStageChange")
-CampaignT = Annotated["Campaign", strawberry.lazy("schema.campaigns")]
-CampaignFilterT = Annotated["CampaignFilter", strawberry.lazy("schema.campaigns")]
+CampaignT = Annotated["Campaign", strawberry.lazy("schema.campaigns")]  # type: ignore[name-defined]  # noqa: F821
+CampaignFilterT = Annotated["CampaignFilter", strawberry.lazy("schema.campaigns")]  # type: ignore[name-defined]  # noqa: F821
 
 
 @strawberry.input(description="Conditions on pipelines.")
@@ -92,11 +93,11 @@ class Stage(Node):
     name: str
     position: int = strawberry.field(description="Order within the pipeline, from 0.")
     probability: int = strawberry.field(description="Default win probability, in percent.")
-    kind: StageKind  # type: ignore[valid-type]
+    kind: StageKind
     pipeline_id: strawberry.Private[Any]
 
     @strawberry.field(description="The pipeline this stage belongs to.")
-    async def pipeline(self, info: strawberry.Info) -> Pipeline | None:
+    async def pipeline(self, info: Info) -> Pipeline | None:
         return await load_node(info, Pipeline, self.pipeline_id)
 
 
@@ -120,15 +121,15 @@ class DealStageChange(Node):
     changed_by_id: strawberry.Private[Any]
 
     @strawberry.field(description="Stage before the move; null when the deal was created.")
-    async def from_stage(self, info: strawberry.Info) -> Stage | None:
+    async def from_stage(self, info: Info) -> Stage | None:
         return await load_node(info, Stage, self.from_stage_id)
 
     @strawberry.field(description="Stage after the move.")
-    async def to_stage(self, info: strawberry.Info) -> Stage | None:
+    async def to_stage(self, info: Info) -> Stage | None:
         return await load_node(info, Stage, self.to_stage_id)
 
     @strawberry.field(description="Who moved it.")
-    async def changed_by(self, info: strawberry.Info) -> User | None:
+    async def changed_by(self, info: Info) -> User | None:
         return await load_node(info, User, self.changed_by_id)
 
 
@@ -151,28 +152,32 @@ class Deal(Node):
     campaign_id: strawberry.Private[Any]
 
     @strawberry.field(description="The customer the deal is with.")
-    async def customer(self, info: strawberry.Info) -> Customer | None:
+    async def customer(self, info: Info) -> Customer | None:
         return await load_node(info, Customer, self.customer_id)
 
     @strawberry.field(description="The main contact.")
-    async def contact(self, info: strawberry.Info) -> Contact | None:
+    async def contact(self, info: Info) -> Contact | None:
         return await load_node(info, Contact, self.contact_id)
 
     @strawberry.field(description="The current stage.")
-    async def stage(self, info: strawberry.Info) -> Stage | None:
+    async def stage(self, info: Info) -> Stage | None:
         return await load_node(info, Stage, self.stage_id)
 
     @strawberry.field(description="The user who owns the deal.")
-    async def owner(self, info: strawberry.Info) -> User | None:
+    async def owner(self, info: Info) -> User | None:
         return await load_node(info, User, self.owner_id)
 
     @strawberry.field(description="The campaign the deal came from.")
-    async def campaign(self, info: strawberry.Info) -> CampaignT | None:
+    async def campaign(self, info: Info) -> CampaignT | None:
         from schema.campaigns import Campaign as CampaignType
 
         return await load_node(info, CampaignType, self.campaign_id)
 
     history = connection_field(
-        HISTORY_BY_DEAL, DealStageChange, DealStageChangeFilter, StageChangeOrder, "changed_at",
+        HISTORY_BY_DEAL,
+        DealStageChange,
+        DealStageChangeFilter,
+        StageChangeOrder,
+        "changed_at",
         "Every stage change, oldest first.",
     )

@@ -10,7 +10,7 @@ import strawberry
 from graphql import GraphQLError
 
 from resolvers.errors import ErrorCode as ServiceErrorCode
-from resolvers.errors import InvalidArgument
+from resolvers.errors import InvalidArgumentError
 from resolvers.errors import UserError as ServiceUserError
 
 ErrorCode = strawberry.enum(
@@ -35,7 +35,7 @@ class UserError:
     code: ServiceErrorCode = strawberry.field(description="Machine-readable reason.")
     message: str = strawberry.field(description="Human-readable explanation.")
     field: list[str] | None = strawberry.field(
-        description="Path of the offending argument, e.g. [\"input\", \"email\"]."
+        description='Path of the offending argument, e.g. ["input", "email"].'
     )
 
 
@@ -47,7 +47,9 @@ def camel(name: str) -> str:
 _TOP_LEVEL = {"id", "expectedVersion"}
 
 
-def user_errors(errors: list[ServiceUserError], prefix: tuple[str, ...] = ("input",)) -> list[UserError]:
+def user_errors(
+    errors: list[ServiceUserError], prefix: tuple[str, ...] = ("input",)
+) -> list[UserError]:
     """Service errors as payload errors, with field paths in the API's camelCase names."""
     result = []
     for error in errors:
@@ -62,7 +64,7 @@ def user_errors(errors: list[ServiceUserError], prefix: tuple[str, ...] = ("inpu
 _ARGUMENT = re.compile(r"[a-z][a-zA-Z0-9]*$")
 
 
-def bad_input(exc: InvalidArgument) -> GraphQLError:
+def bad_input(exc: InvalidArgumentError) -> GraphQLError:
     """A field error for an argument that cannot be used (bad id, cursor or page size)."""
     extensions: dict[str, Any] = {"code": RequestErrorCode.BAD_USER_INPUT.value}
     if _ARGUMENT.match(exc.argument):

@@ -40,8 +40,8 @@ def _ordered_filter(name: str, scalar: Any, description: str) -> Any:
     annotations = {
         "eq": scalar | None,
         "ne": scalar | None,
-        "in_": list[scalar] | None,  # type: ignore[valid-type]
-        "not_in": list[scalar] | None,  # type: ignore[valid-type]
+        "in_": list[scalar] | None,
+        "not_in": list[scalar] | None,
         "lt": scalar | None,
         "lte": scalar | None,
         "gt": scalar | None,
@@ -49,7 +49,7 @@ def _ordered_filter(name: str, scalar: Any, description: str) -> Any:
         "is_null": bool | None,
     }
     namespace: dict[str, Any] = {"__annotations__": annotations}
-    namespace.update({key: strawberry.UNSET for key in annotations})
+    namespace.update(dict.fromkeys(annotations, strawberry.UNSET))
     namespace["in_"] = strawberry.field(name="in", default=strawberry.UNSET)
     return strawberry.input(type(name, (), namespace), description=description)
 
@@ -80,14 +80,16 @@ def enum_filter(enum: type[Enum], name: str) -> Any:
     annotations = {
         "eq": enum | None,
         "ne": enum | None,
-        "in_": list[enum] | None,  # type: ignore[valid-type]
-        "not_in": list[enum] | None,  # type: ignore[valid-type]
+        "in_": list[enum] | None,
+        "not_in": list[enum] | None,
         "is_null": bool | None,
     }
     namespace: dict[str, Any] = {"__annotations__": annotations}
-    namespace.update({key: strawberry.UNSET for key in annotations})
+    namespace.update(dict.fromkeys(annotations, strawberry.UNSET))
     namespace["in_"] = strawberry.field(name="in", default=strawberry.UNSET)
-    return strawberry.input(type(name, (), namespace), description=f"Conditions on a {enum.__name__}.")
+    return strawberry.input(
+        type(name, (), namespace), description=f"Conditions on a {enum.__name__}."
+    )
 
 
 def _decode_ids(value: Any) -> Any:
@@ -106,7 +108,7 @@ def to_filter(value: Any) -> Any:
         return [to_filter(item) for item in value]
     if has_object_definition(value):
         result: dict[str, Any] = {}
-        for field in dataclasses.fields(value):
+        for field in dataclasses.fields(value):  # type: ignore[arg-type]
             item = getattr(value, field.name)
             if item is strawberry.UNSET:
                 continue
@@ -116,4 +118,3 @@ def to_filter(value: Any) -> Any:
                 result[field.name] = to_filter(item)
         return result
     return value
-

@@ -6,7 +6,7 @@ import base64
 import binascii
 import uuid
 
-from resolvers.errors import InvalidArgument
+from resolvers.errors import InvalidArgumentError
 
 
 def encode_id(type_name: str, row_id: uuid.UUID) -> str:
@@ -19,12 +19,14 @@ def decode_id(global_id: str, argument: str = "id") -> tuple[str, uuid.UUID]:
         type_name, _, raw = base64.b64decode(global_id, validate=True).decode().partition(":")
         return type_name, uuid.UUID(raw)
     except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
-        raise InvalidArgument(f"{global_id!r} is not a valid id", argument) from exc
+        raise InvalidArgumentError(f"{global_id!r} is not a valid id", argument) from exc
 
 
 def decode_id_of(global_id: str, type_name: str, argument: str = "id") -> uuid.UUID:
     """The UUID inside a global id that must name ``type_name``."""
     found, row_id = decode_id(global_id, argument)
     if found != type_name:
-        raise InvalidArgument(f"expected an id of a {type_name}, got one of a {found}", argument)
+        raise InvalidArgumentError(
+            f"expected an id of a {type_name}, got one of a {found}", argument
+        )
     return row_id

@@ -10,12 +10,12 @@ from typing import Any, get_type_hints
 import strawberry
 from strawberry.types.base import StrawberryOptional, has_object_definition
 
+from schema.activities import InteractionKind
 from schema.campaigns import CampaignChannel, CampaignStatus, MemberStatus
 from schema.customers import LifecycleStage
 from schema.ids import decode_id
 from schema.purchases import PurchaseKind, PurchaseStatus
 from schema.tickets import TicketChannel, TicketPriority, TicketStatus
-from schema.activities import InteractionKind
 
 UNSET: Any = strawberry.UNSET
 
@@ -26,7 +26,7 @@ class CreateCustomerInput:
     domain: str | None = UNSET
     industry: str | None = UNSET
     employees: int | None = UNSET
-    lifecycle_stage: LifecycleStage | None = UNSET  # type: ignore[valid-type]
+    lifecycle_stage: LifecycleStage | None = UNSET
     owner_id: strawberry.ID | None = UNSET
     phone: str | None = UNSET
     street: str | None = UNSET
@@ -53,7 +53,7 @@ class CreateContactInput:
 
 @strawberry.input(description="A new interaction; it concerns a customer, a contact or both.")
 class CreateInteractionInput:
-    kind: InteractionKind  # type: ignore[valid-type]
+    kind: InteractionKind
     occurred_at: datetime
     subject: str
     summary: str | None = UNSET
@@ -76,8 +76,8 @@ class CreatePurchaseInput:
     number: str
     currency: str
     ordered_at: datetime
-    kind: PurchaseKind | None = UNSET  # type: ignore[valid-type]
-    status: PurchaseStatus | None = UNSET  # type: ignore[valid-type]
+    kind: PurchaseKind | None = UNSET
+    status: PurchaseStatus | None = UNSET
     lines: list[PurchaseLineInput] | None = UNSET
     external_id: str | None = UNSET
 
@@ -100,8 +100,8 @@ class CreateDealInput:
 @strawberry.input(description="A new campaign.")
 class CreateCampaignInput:
     name: str
-    channel: CampaignChannel  # type: ignore[valid-type]
-    status: CampaignStatus | None = UNSET  # type: ignore[valid-type]
+    channel: CampaignChannel
+    status: CampaignStatus | None = UNSET
     currency: str | None = UNSET
     budget: Decimal | None = UNSET
     actual_cost: Decimal | None = UNSET
@@ -114,21 +114,21 @@ class CreateCampaignInput:
 class CreateCampaignMemberInput:
     campaign_id: strawberry.ID
     contact_id: strawberry.ID
-    status: MemberStatus | None = UNSET  # type: ignore[valid-type]
+    status: MemberStatus | None = UNSET
 
 
 @strawberry.input(description="A member's new status.")
 class UpdateCampaignMemberInput:
-    status: MemberStatus | None = UNSET  # type: ignore[valid-type]
+    status: MemberStatus | None = UNSET
 
 
 @strawberry.input(description="A new ticket.")
 class CreateTicketInput:
     subject: str
     description: str | None = UNSET
-    status: TicketStatus | None = UNSET  # type: ignore[valid-type]
-    priority: TicketPriority | None = UNSET  # type: ignore[valid-type]
-    channel: TicketChannel | None = UNSET  # type: ignore[valid-type]
+    status: TicketStatus | None = UNSET
+    priority: TicketPriority | None = UNSET
+    channel: TicketChannel | None = UNSET
     customer_id: strawberry.ID | None = UNSET
     contact_id: strawberry.ID | None = UNSET
     assignee_id: strawberry.ID | None = UNSET
@@ -173,7 +173,7 @@ def to_values(value: Any) -> Any:
         return value
     id_fields = {f.python_name for f in value.__strawberry_definition__.fields if _is_id(f)}
     result: dict[str, Any] = {}
-    for field in dataclasses.fields(value):
+    for field in dataclasses.fields(value):  # type: ignore[arg-type]
         item = getattr(value, field.name)
         if item is UNSET:
             continue

@@ -16,7 +16,7 @@ from resolvers.crud import (
     update_entity,
     upsert_by_external_id,
 )
-from resolvers.errors import ErrorCode, InvalidArgument, ServiceError
+from resolvers.errors import ErrorCode, InvalidArgumentError, ServiceError
 from resolvers.errors import UserError as ServiceUserError
 from resolvers.principal import Principal
 from resolvers.unit_of_work import unit_of_work
@@ -79,7 +79,7 @@ def entity_mutations(
             row = await _apply(info, action)
         except ServiceError as exc:
             return payload(**{field: None, "errors": user_errors(exc.errors, prefix)})
-        except InvalidArgument as exc:
+        except InvalidArgumentError as exc:
             error = UserError(code=ErrorCode.VALIDATION, message=str(exc), field=_path(exc))
             return payload(**{field: None, "errors": [error]})
         return payload(**{field: node.from_row(row), "errors": []})
@@ -87,28 +87,29 @@ def entity_mutations(
     def row_id(global_id: str) -> Any:
         try:
             return decode_id_of(global_id, name)
-        except InvalidArgument as exc:
+        except InvalidArgumentError as exc:
             raise ServiceError.single(ErrorCode.NOT_FOUND, str(exc), "id") from exc
 
-    async def create(info: Info, input: Any) -> Any:  # noqa: A002
-        return await run(
-            info, lambda s, p: create_entity(s, p, rules, to_values(input))
-        )
+    async def create(info: Info, input: Any) -> Any:
+        return await run(info, lambda s, p: create_entity(s, p, rules, to_values(input)))
 
     async def update(
-        info: Info, id: strawberry.ID, input: Any, expected_version: int | None = None  # noqa: A002
+        info: Info,
+        id: strawberry.ID,
+        input: Any,
+        expected_version: int | None = None,
     ) -> Any:
         return await run(
             info,
             lambda s, p: update_entity(s, p, rules, row_id(id), to_values(input), expected_version),
         )
 
-    async def delete(info: Info, id: strawberry.ID, expected_version: int | None = None) -> Any:  # noqa: A002
+    async def delete(info: Info, id: strawberry.ID, expected_version: int | None = None) -> Any:
         return await run(
             info, lambda s, p: set_deleted(s, p, rules, row_id(id), True, expected_version)
         )
 
-    async def restore(info: Info, id: strawberry.ID) -> Any:  # noqa: A002
+    async def restore(info: Info, id: strawberry.ID) -> Any:
         return await run(info, lambda s, p: set_deleted(s, p, rules, row_id(id), False))
 
     create.__annotations__ = {"info": Info, "input": create_input, "return": payload}
@@ -164,11 +165,9 @@ def _upsert_field(rules: EntityRules[Any], node: type[Node], field: str, item_in
         for item in inputs:
             try:
                 items.append(to_values(item))
-            except InvalidArgument as exc:
+            except InvalidArgumentError as exc:
                 items.append(exc)
-        outcomes = await _apply(
-            info, lambda s, p: _upsert_valid(s, p, rules, items)
-        )
+        outcomes = await _apply(info, lambda s, p: _upsert_valid(s, p, rules, items))
         return [
             result(
                 index=outcome.index,
@@ -202,13 +201,13 @@ async def _upsert_valid(
         for outcome in done
     }
     for index, item in enumerate(items):
-        if isinstance(item, InvalidArgument):
+        if isinstance(item, InvalidArgumentError):
             error = ServiceUserError(ErrorCode.VALIDATION, str(item), (item.argument,))
             outcomes[index] = UpsertResult(index=index, errors=[error])
     return [outcomes[index] for index in range(len(items))]
 
 
-def _path(exc: InvalidArgument) -> list[str]:
+def _path(exc: InvalidArgumentError) -> list[str]:
     return [exc.argument] if exc.argument == "id" else ["input", camel(exc.argument)]
 
 

@@ -40,7 +40,7 @@ def _init_fields(cls: type) -> tuple[str, ...]:
     if names is None:
         names = tuple(
             field.name
-            for field in dataclasses.fields(cls)  # type: ignore[arg-type]
+            for field in dataclasses.fields(cls)
             if field.init and field.name not in ("id", "pk")
         )
         _FIELDS[cls] = names

@@ -12,6 +12,7 @@ from models import PurchaseKind as PurchaseKindModel
 from models import PurchaseStatus as PurchaseStatusModel
 from resolvers.graph import LINES_BY_PURCHASE
 from schema.connections import connection_field, load_node, order_input
+from schema.context import Info
 from schema.customers import Customer, CustomerFilter
 from schema.filters import DateTimeFilter, DecimalFilter, IDFilter, StringFilter, enum_filter
 from schema.node import Node
@@ -61,8 +62,8 @@ class PurchaseLine(Node):
 @strawberry.type(description="An order or invoice, usually synced from the ERP.")
 class Purchase(Node):
     number: str
-    kind: PurchaseKind  # type: ignore[valid-type]
-    status: PurchaseStatus  # type: ignore[valid-type]
+    kind: PurchaseKind
+    status: PurchaseStatus
     currency: str = strawberry.field(description="ISO 4217 code.")
     total_amount: Decimal = strawberry.field(description="Sum of the lines' amounts.")
     ordered_at: datetime
@@ -74,10 +75,14 @@ class Purchase(Node):
     customer_id: strawberry.Private[Any]
 
     @strawberry.field(description="Who bought.")
-    async def customer(self, info: strawberry.Info) -> Customer | None:
+    async def customer(self, info: Info) -> Customer | None:
         return await load_node(info, Customer, self.customer_id)
 
     lines = connection_field(
-        LINES_BY_PURCHASE, PurchaseLine, PurchaseLineFilter, PurchaseLineOrder, "position",
+        LINES_BY_PURCHASE,
+        PurchaseLine,
+        PurchaseLineFilter,
+        PurchaseLineOrder,
+        "position",
         "The purchase's lines.",
     )

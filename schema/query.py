@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import strawberry
 from graphql import GraphQLError
 
-from resolvers.errors import InvalidArgument
+from resolvers.errors import InvalidArgumentError
 from resolvers.graph import SPECS
 from schema.activities import Interaction, InteractionFilter, InteractionOrder
 from schema.campaigns import (
@@ -20,7 +18,14 @@ from schema.campaigns import (
 )
 from schema.connections import list_field
 from schema.context import Info
-from schema.customers import Contact, ContactFilter, ContactOrder, Customer, CustomerFilter, CustomerOrder
+from schema.customers import (
+    Contact,
+    ContactFilter,
+    ContactOrder,
+    Customer,
+    CustomerFilter,
+    CustomerOrder,
+)
 from schema.deals import (
     Deal,
     DealFilter,
@@ -65,7 +70,7 @@ NODE_TYPES: dict[str, tuple[type[Node], str]] = {
 async def _load(info: Info, global_id: str, argument: str) -> Node | None:
     try:
         type_name, row_id = decode_id(global_id, argument)
-    except InvalidArgument as exc:
+    except InvalidArgumentError as exc:
         raise bad_input(exc) from exc
     if type_name not in NODE_TYPES:
         return None
@@ -77,7 +82,7 @@ async def _load(info: Info, global_id: str, argument: str) -> Node | None:
 @strawberry.type
 class Query:
     @strawberry.field(description="Any object by its global id; null if there is none.")
-    async def node(self, info: Info, id: strawberry.ID) -> Node | None:  # noqa: A002
+    async def node(self, info: Info, id: strawberry.ID) -> Node | None:
         return await _load(info, id, "id")
 
     @strawberry.field(description=f"Objects by global ids, in order (at most {MAX_NODES}).")
@@ -89,15 +94,29 @@ class Query:
         return [await _load(info, global_id, "ids") for global_id in ids]
 
     customers = list_field(
-        "customer", Customer, CustomerFilter, CustomerOrder, "name",
-        "Customers (companies, accounts). `search` matches name, domain and phone.", True,
+        "customer",
+        Customer,
+        CustomerFilter,
+        CustomerOrder,
+        "name",
+        "Customers (companies, accounts). `search` matches name, domain and phone.",
+        True,
     )
     contacts = list_field(
-        "contact", Contact, ContactFilter, ContactOrder, "last_name",
-        "Contacts. `search` matches first and last name, email and phone.", True,
+        "contact",
+        Contact,
+        ContactFilter,
+        ContactOrder,
+        "last_name",
+        "Contacts. `search` matches first and last name, email and phone.",
+        True,
     )
     interactions = list_field(
-        "interaction", Interaction, InteractionFilter, InteractionOrder, "occurred_at",
+        "interaction",
+        Interaction,
+        InteractionFilter,
+        InteractionOrder,
+        "occurred_at",
         "Calls, emails, meetings and notes.",
     )
     purchases = list_field(
@@ -111,8 +130,12 @@ class Query:
         "campaign", Campaign, CampaignFilter, CampaignOrder, "created_at", "Campaigns.", True
     )
     campaign_members = list_field(
-        "campaign_member", CampaignMember, CampaignMemberFilter, CampaignMemberOrder,
-        "created_at", "Campaign members.",
+        "campaign_member",
+        CampaignMember,
+        CampaignMemberFilter,
+        CampaignMemberOrder,
+        "created_at",
+        "Campaign members.",
     )
     tickets = list_field(
         "ticket", Ticket, TicketFilter, TicketOrder, "created_at", "Service tickets.", True

@@ -12,6 +12,7 @@ from models import TicketPriority as TicketPriorityModel
 from models import TicketStatus as TicketStatusModel
 from resolvers.graph import COMMENTS_BY_TICKET
 from schema.connections import connection_field, load_node, order_input
+from schema.context import Info
 from schema.customers import Contact, ContactFilter, Customer, CustomerFilter
 from schema.filters import BooleanFilter, DateTimeFilter, IDFilter, StringFilter, enum_filter
 from schema.node import Node
@@ -77,11 +78,11 @@ class TicketComment(Node):
     author_id: strawberry.Private[Any]
 
     @strawberry.field(description="The ticket commented on.")
-    async def ticket(self, info: strawberry.Info) -> Ticket | None:
+    async def ticket(self, info: Info) -> Ticket | None:
         return await load_node(info, Ticket, self.ticket_id)
 
     @strawberry.field(description="Who wrote it (null for the customer or a system).")
-    async def author(self, info: strawberry.Info) -> User | None:
+    async def author(self, info: Info) -> User | None:
         return await load_node(info, User, self.author_id)
 
 
@@ -89,9 +90,9 @@ class TicketComment(Node):
 class Ticket(Node):
     subject: str
     description: str | None
-    status: TicketStatus  # type: ignore[valid-type]
-    priority: TicketPriority  # type: ignore[valid-type]
-    channel: TicketChannel  # type: ignore[valid-type]
+    status: TicketStatus
+    priority: TicketPriority
+    channel: TicketChannel
     resolved_at: datetime | None
     external_id: str | None
     version: int
@@ -103,18 +104,22 @@ class Ticket(Node):
     assignee_id: strawberry.Private[Any]
 
     @strawberry.field(description="The customer asking.")
-    async def customer(self, info: strawberry.Info) -> Customer | None:
+    async def customer(self, info: Info) -> Customer | None:
         return await load_node(info, Customer, self.customer_id)
 
     @strawberry.field(description="The person asking.")
-    async def contact(self, info: strawberry.Info) -> Contact | None:
+    async def contact(self, info: Info) -> Contact | None:
         return await load_node(info, Contact, self.contact_id)
 
     @strawberry.field(description="The user working on it.")
-    async def assignee(self, info: strawberry.Info) -> User | None:
+    async def assignee(self, info: Info) -> User | None:
         return await load_node(info, User, self.assignee_id)
 
     comments = connection_field(
-        COMMENTS_BY_TICKET, TicketComment, TicketCommentFilter, TicketCommentOrder, "created_at",
+        COMMENTS_BY_TICKET,
+        TicketComment,
+        TicketCommentFilter,
+        TicketCommentOrder,
+        "created_at",
         "Comments, oldest first.",
     )

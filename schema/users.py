@@ -10,6 +10,7 @@ import strawberry
 from models import Role as RoleModel
 from resolvers.graph import USERS_BY_TEAM
 from schema.connections import connection_field, load_node, order_input
+from schema.context import Info
 from schema.filters import BooleanFilter, DateTimeFilter, IDFilter, StringFilter, enum_filter
 from schema.node import Node
 
@@ -49,7 +50,7 @@ class UserFilter:
 class User(Node):
     email: str
     name: str
-    role: Role  # type: ignore[valid-type]
+    role: Role
     active: bool
     created_at: datetime
     updated_at: datetime
@@ -57,11 +58,13 @@ class User(Node):
     manager_id: strawberry.Private[object]
 
     @strawberry.field(description="The team the user works in.")
-    async def team(self, info: strawberry.Info) -> Annotated[Team, strawberry.lazy("schema.users")] | None:
+    async def team(
+        self, info: strawberry.Info
+    ) -> Annotated[Team, strawberry.lazy("schema.users")] | None:
         return await load_node(info, Team, self.team_id)
 
     @strawberry.field(description="The user's manager.")
-    async def manager(self, info: strawberry.Info) -> User | None:
+    async def manager(self, info: Info) -> User | None:
         return await load_node(info, User, self.manager_id)
 
 

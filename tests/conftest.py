@@ -92,7 +92,13 @@ class StatementCounter:
     statements: list[str] = field(default_factory=list)
 
     def __call__(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        if statement.lstrip().split(" ", 1)[0].upper() in ("SELECT", "INSERT", "UPDATE", "DELETE", "WITH"):
+        if statement.lstrip().split(" ", 1)[0].upper() in (
+            "SELECT",
+            "INSERT",
+            "UPDATE",
+            "DELETE",
+            "WITH",
+        ):
             self.statements.append(statement)
 
     @property
@@ -148,7 +154,9 @@ class GraphQLClient:
         assert "errors" not in body, body["errors"]
         return body["data"]  # type: ignore[no-any-return]
 
-    async def errors(self, query: str, variables: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    async def errors(
+        self, query: str, variables: dict[str, Any] | None = None
+    ) -> list[dict[str, Any]]:
         """The `errors` of a response that must have some."""
         body = (await self.raw(query, variables)).json()
         assert body.get("errors"), body

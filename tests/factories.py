@@ -56,13 +56,22 @@ class Factory:
         pipeline = await self._add(Pipeline(name=f"Pipeline {next(_numbers)}", is_default=default))
         stages = []
         for position, (name, probability, kind) in enumerate(
-            [("Lead", 10, StageKind.OPEN), ("Proposal", 50, StageKind.OPEN),
-             ("Won", 100, StageKind.WON), ("Lost", 0, StageKind.LOST)]
+            [
+                ("Lead", 10, StageKind.OPEN),
+                ("Proposal", 50, StageKind.OPEN),
+                ("Won", 100, StageKind.WON),
+                ("Lost", 0, StageKind.LOST),
+            ]
         ):
             stages.append(
                 await self._add(
-                    Stage(pipeline_id=pipeline.id, name=name, position=position,
-                          probability=probability, kind=kind)
+                    Stage(
+                        pipeline_id=pipeline.id,
+                        name=name,
+                        position=position,
+                        probability=probability,
+                        kind=kind,
+                    )
                 )
             )
         return pipeline, stages
@@ -98,7 +107,9 @@ class Factory:
             "number": f"PO-{next(_numbers)}",
             "currency": "EUR",
             "ordered_at": datetime(2026, 3, 1, tzinfo=UTC),
-            "lines": [{"description": "Widget", "quantity": Decimal(2), "unit_price": Decimal("9.99")}],
+            "lines": [
+                {"description": "Widget", "quantity": Decimal(2), "unit_price": Decimal("9.99")}
+            ],
         }
         return await self._create(PURCHASE_RULES, {**defaults, **values})
 

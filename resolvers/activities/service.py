@@ -52,5 +52,3 @@ INTERACTION_RULES = EntityRules(
     unique=(),
     before_write=_check_subject,
 )
-
-

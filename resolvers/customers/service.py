@@ -93,5 +93,3 @@ CONTACT_RULES = EntityRules(
     references={"customer_id": Customer, "owner_id": User},
     before_write=_check_contact,
 )
-
-

@@ -26,6 +26,7 @@ from resolvers.errors import ErrorCode, ServiceError
 from resolvers.events import record_event
 from resolvers.inputs import Currency, ExternalId, InputModel, Money, Name, partial
 from resolvers.principal import Principal
+from resolvers.tables import table_of
 
 
 class DealCreate(InputModel):
@@ -43,12 +44,13 @@ class DealCreate(InputModel):
 
 
 async def _first_stage(session: AsyncSession, pipeline_id: uuid.UUID | None) -> Stage:
-    statement = select(Stage).join(Pipeline, Pipeline.id == Stage.pipeline_id)  # type: ignore[arg-type]
+    stages, pipelines = table_of(Stage), table_of(Pipeline)
+    statement = select(Stage).join(pipelines, pipelines.c.id == stages.c.pipeline_id)
     if pipeline_id is None:
-        statement = statement.where(Pipeline.is_default.is_(True))  # type: ignore[attr-defined]
+        statement = statement.where(pipelines.c.is_default.is_(True))
     else:
-        statement = statement.where(Stage.pipeline_id == pipeline_id)
-    stage = await session.scalar(statement.order_by(Stage.position).limit(1))  # type: ignore[arg-type]
+        statement = statement.where(stages.c.pipeline_id == pipeline_id)
+    stage: Stage | None = await session.scalar(statement.order_by(stages.c.position).limit(1))
     if stage is None:
         raise ServiceError.single(
             ErrorCode.INVALID_STATE, "the pipeline has no stages", "pipeline_id"

@@ -78,7 +78,9 @@ async def test_syntax_error_is_200_for_legacy_json_clients(
     assert response.headers["content-type"].startswith("application/json")
 
 
-async def test_unknown_field_is_a_validation_error(http: httpx.AsyncClient, admin_token: str) -> None:
+async def test_unknown_field_is_a_validation_error(
+    http: httpx.AsyncClient, admin_token: str
+) -> None:
     response = await http.post(
         "/graphql", json={"query": "{ customers { bogus } }"}, headers=_auth(admin_token)
     )
@@ -92,7 +94,10 @@ async def test_variables_of_the_wrong_type_are_a_request_error(
 ) -> None:
     response = await http.post(
         "/graphql",
-        json={"query": "query($n: Int) { customers(first: $n) { totalCount } }", "variables": {"n": "x"}},
+        json={
+            "query": "query($n: Int) { customers(first: $n) { totalCount } }",
+            "variables": {"n": "x"},
+        },
         headers=_auth(admin_token),
     )
 

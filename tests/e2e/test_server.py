@@ -34,7 +34,12 @@ def server(database_url: str, tmp_path: Path) -> Iterator[tuple[str, str]]:
     """`crm serve` on a free port: (base URL, the admin token it printed)."""
     port = _free_port()
     log = tmp_path / "serve.log"
-    env = {**os.environ, "DATABASE_URL": database_url, "CRM_ENV": "development", "LOG_LEVEL": "WARNING"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "CRM_ENV": "development",
+        "LOG_LEVEL": "WARNING",
+    }
     with log.open("w") as out:
         process = subprocess.Popen(
             [str(CRM), "serve", "--port", str(port)], env=env, stdout=out, stderr=subprocess.STDOUT
@@ -51,7 +56,9 @@ def server(database_url: str, tmp_path: Path) -> Iterator[tuple[str, str]]:
         else:
             pytest.fail(f"server did not start:\n{log.read_text()}")
         lines = log.read_text().splitlines()
-        token = lines[lines.index(next(line for line in lines if "admin token" in line)) + 1].strip()
+        token = lines[
+            lines.index(next(line for line in lines if "admin token" in line)) + 1
+        ].strip()
         yield base, token
     finally:
         process.terminate()
@@ -62,7 +69,9 @@ def test_served_api_answers_the_readme_query_with_seeded_data(server: tuple[str,
     base, token = server
 
     response = httpx.post(
-        f"{base}/graphql", json={"query": README_QUERY}, headers={"authorization": f"Bearer {token}"}
+        f"{base}/graphql",
+        json={"query": README_QUERY},
+        headers={"authorization": f"Bearer {token}"},
     )
 
     body: dict[str, Any] = response.json()

@@ -24,17 +24,27 @@ async def test_create_records_a_created_event_with_the_record(session_factory: A
         customer = await create_entity(session, SYSTEM, CUSTOMER_RULES, {"name": "Acme"})
 
     [event] = await _events(session_factory)
-    assert (event.type, event.entity_type, event.entity_id) == ("customer.created", "customer", customer.id)
+    assert (event.type, event.entity_type, event.entity_id) == (
+        "customer.created",
+        "customer",
+        customer.id,
+    )
     assert event.sequence == 1
     assert event.payload["object"]["name"] == "Acme"
     assert event.actor == "system:system"
 
 
-async def test_update_event_carries_each_changed_field_before_and_after(session_factory: Any) -> None:
+async def test_update_event_carries_each_changed_field_before_and_after(
+    session_factory: Any,
+) -> None:
     async with unit_of_work(session_factory) as session:
-        customer = await create_entity(session, SYSTEM, CUSTOMER_RULES, {"name": "Acme", "industry": "Retail"})
+        customer = await create_entity(
+            session, SYSTEM, CUSTOMER_RULES, {"name": "Acme", "industry": "Retail"}
+        )
     async with unit_of_work(session_factory) as session:
-        await update_entity(session, SYSTEM, CUSTOMER_RULES, customer.id, {"industry": "Software", "name": "Acme"})
+        await update_entity(
+            session, SYSTEM, CUSTOMER_RULES, customer.id, {"industry": "Software", "name": "Acme"}
+        )
 
     event = (await _events(session_factory))[-1]
     assert event.type == "customer.updated"
@@ -68,10 +78,13 @@ async def test_delete_and_restore_record_their_events_in_sequence(session_factor
 
 
 async def test_a_refused_change_leaves_neither_row_nor_event(session_factory: Any) -> None:
-    with pytest.raises(ServiceError):
+    async def create_valid_then_invalid() -> None:
         async with unit_of_work(session_factory) as session:
             await create_entity(session, SYSTEM, CUSTOMER_RULES, {"name": "Acme"})
             await create_entity(session, SYSTEM, CUSTOMER_RULES, {"name": ""})
+
+    with pytest.raises(ServiceError):
+        await create_valid_then_invalid()
 
     async with session_factory() as session:
         assert (await session.scalars(select(Customer))).all() == []

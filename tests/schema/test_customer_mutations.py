@@ -25,7 +25,9 @@ mutation Update($id: ID!, $input: UpdateCustomerInput!, $version: Int) {
 }
 """
 DELETE = "mutation($id: ID!) { deleteCustomer(id: $id) { customer { deletedAt } errors { code field } } }"
-RESTORE = "mutation($id: ID!) { restoreCustomer(id: $id) { customer { deletedAt } errors { code } } }"
+RESTORE = (
+    "mutation($id: ID!) { restoreCustomer(id: $id) { customer { deletedAt } errors { code } } }"
+)
 
 
 async def _count(session_factory: async_sessionmaker[AsyncSession], model: Any) -> int:
@@ -48,7 +50,9 @@ async def test_create_customer_returns_it_at_version_one(gql: Any) -> None:
 async def test_create_with_invalid_fields_returns_each_error_and_writes_nothing(
     gql: Any, session_factory: Any
 ) -> None:
-    data = await gql(CREATE, {"input": {"name": "", "domain": "not a domain", "country": "Germany"}})
+    data = await gql(
+        CREATE, {"input": {"name": "", "domain": "not a domain", "country": "Germany"}}
+    )
 
     payload = data["createCustomer"]
     assert payload["customer"] is None
@@ -67,7 +71,11 @@ async def test_create_with_unknown_owner_is_an_invalid_reference(gql: Any, make:
     data = await gql(CREATE, {"input": {"name": "Acme", "ownerId": gid("User", team)}})
 
     assert data["createCustomer"]["errors"] == [
-        {"code": "INVALID_REFERENCE", "field": ["input", "ownerId"], "message": "no users with this id"}
+        {
+            "code": "INVALID_REFERENCE",
+            "field": ["input", "ownerId"],
+            "message": "no users with this id",
+        }
     ]
 
 
@@ -110,8 +118,10 @@ async def test_update_with_stale_version_returns_conflict_and_changes_nothing(
 
     [error] = data["updateCustomer"]["errors"]
     assert (error["code"], error["field"]) == ("CONFLICT", ["expectedVersion"])
-    current = await gql("query($id: ID!) { node(id: $id) { ... on Customer { name version } } }",
-                        {"id": gid("Customer", customer)})
+    current = await gql(
+        "query($id: ID!) { node(id: $id) { ... on Customer { name version } } }",
+        {"id": gid("Customer", customer)},
+    )
     assert current["node"] == {"name": "Acme 2", "version": 2}
 
 

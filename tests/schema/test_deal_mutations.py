@@ -5,6 +5,7 @@ from typing import Any
 from sqlalchemy import select
 
 from models import Event
+from resolvers.tables import table_of
 from tests.factories import gid
 
 CREATE = """
@@ -29,8 +30,17 @@ async def test_new_deal_starts_in_the_default_pipelines_first_stage(gql: Any, ma
     await make.pipeline()
     customer = await make.customer()
 
-    data = await gql(CREATE, {"input": {"name": "Big one", "customerId": gid("Customer", customer),
-                                        "amount": "12500.50", "currency": "EUR"}})
+    data = await gql(
+        CREATE,
+        {
+            "input": {
+                "name": "Big one",
+                "customerId": gid("Customer", customer),
+                "amount": "12500.50",
+                "currency": "EUR",
+            }
+        },
+    )
 
     deal = data["createDeal"]["deal"]
     assert deal["stage"] == {"name": "Lead"}
@@ -56,7 +66,10 @@ async def test_winning_a_deal_closes_it_records_history_and_emits_events(
         {"fromStage": {"name": "Lead"}, "toStage": {"name": "Won"}, "amount": "900.00"},
     ]
     async with session_factory() as session:
-        types = (await session.scalars(select(Event.type).where(Event.entity_id == deal.id))).all()
+        events = table_of(Event)
+        types = (
+            await session.scalars(select(events.c.type).where(events.c.entity_id == deal.id))
+        ).all()
     assert sorted(types) == ["deal.created", "deal.stage_changed", "deal.updated", "deal.won"]
 
 
@@ -78,8 +91,11 @@ async def test_stage_of_another_pipeline_is_refused(gql: Any, make: Any) -> None
         """mutation($id: ID!, $stage: ID!, $pipeline: ID!) {
           updateDeal(id: $id, input: {stageId: $stage, pipelineId: $pipeline}) { errors { code field } }
         }""",
-        {"id": gid("Deal", deal), "stage": gid("Stage", other_stages[0]),
-         "pipeline": gid("Pipeline", (await make.pipeline(default=False))[0])},
+        {
+            "id": gid("Deal", deal),
+            "stage": gid("Stage", other_stages[0]),
+            "pipeline": gid("Pipeline", (await make.pipeline(default=False))[0]),
+        },
     )
 
     assert data["updateDeal"]["errors"] == [{"code": "VALIDATION", "field": ["input", "stageId"]}]
@@ -89,9 +105,19 @@ async def test_negative_amount_and_bad_currency_are_refused(gql: Any, make: Any)
     await make.pipeline()
     customer = await make.customer()
 
-    data = await gql(CREATE, {"input": {"name": "X", "customerId": gid("Customer", customer),
-                                        "amount": "-1", "currency": "euro"}})
+    data = await gql(
+        CREATE,
+        {
+            "input": {
+                "name": "X",
+                "customerId": gid("Customer", customer),
+                "amount": "-1",
+                "currency": "euro",
+            }
+        },
+    )
 
     assert {tuple(e["field"]) for e in data["createDeal"]["errors"]} == {
-        ("input", "amount"), ("input", "currency")
+        ("input", "amount"),
+        ("input", "currency"),
     }

@@ -23,7 +23,9 @@ async def test_contact_needs_a_name(gql: Any) -> None:
         """mutation { createContact(input: {email: "a@b.co"}) { contact { id } errors { code field } } }"""
     )
 
-    assert data["createContact"]["errors"] == [{"code": "VALIDATION", "field": ["input", "lastName"]}]
+    assert data["createContact"]["errors"] == [
+        {"code": "VALIDATION", "field": ["input", "lastName"]}
+    ]
 
 
 async def test_contact_with_invalid_email_is_refused(gql: Any) -> None:
@@ -33,7 +35,11 @@ async def test_contact_with_invalid_email_is_refused(gql: Any) -> None:
     )
 
     assert data["createContact"]["errors"] == [
-        {"code": "VALIDATION", "field": ["input", "email"], "message": "is not a valid email address"}
+        {
+            "code": "VALIDATION",
+            "field": ["input", "email"],
+            "message": "is not a valid email address",
+        }
     ]
 
 
@@ -72,7 +78,9 @@ async def test_purchase_line_with_zero_quantity_is_refused(gql: Any, make: Any) 
     ]
 
 
-async def test_resolving_a_ticket_stamps_resolved_at_and_reopening_clears_it(gql: Any, make: Any) -> None:
+async def test_resolving_a_ticket_stamps_resolved_at_and_reopening_clears_it(
+    gql: Any, make: Any
+) -> None:
     ticket = await make.ticket()
     query = """mutation($id: ID!, $status: TicketStatus!) {
         updateTicket(id: $id, input: {status: $status}) { ticket { status resolvedAt } errors { code } } }"""
@@ -103,7 +111,9 @@ async def test_campaign_ending_before_it_starts_is_refused(gql: Any) -> None:
             endsOn: "2026-02-01"}) { errors { code field } } }"""
     )
 
-    assert data["createCampaign"]["errors"] == [{"code": "VALIDATION", "field": ["input", "endsOn"]}]
+    assert data["createCampaign"]["errors"] == [
+        {"code": "VALIDATION", "field": ["input", "endsOn"]}
+    ]
 
 
 async def test_adding_a_contact_to_a_campaign_twice_is_a_duplicate(gql: Any, make: Any) -> None:
@@ -121,7 +131,9 @@ async def test_adding_a_contact_to_a_campaign_twice_is_a_duplicate(gql: Any, mak
 
 
 async def test_member_responding_records_when(gql: Any, make: Any) -> None:
-    member = await make.member(campaign_id=(await make.campaign()).id, contact_id=(await make.contact()).id)
+    member = await make.member(
+        campaign_id=(await make.campaign()).id, contact_id=(await make.contact()).id
+    )
 
     data = await gql(
         """mutation($id: ID!) { updateCampaignMember(id: $id, input: {status: RESPONDED}) {
@@ -138,7 +150,9 @@ async def test_interaction_needs_a_customer_or_a_contact(gql: Any) -> None:
             subject: "Hi"}) { errors { code field } } }"""
     )
 
-    assert data["createInteraction"]["errors"] == [{"code": "VALIDATION", "field": ["input", "customerId"]}]
+    assert data["createInteraction"]["errors"] == [
+        {"code": "VALIDATION", "field": ["input", "customerId"]}
+    ]
 
 
 async def test_interaction_with_a_contact_counts_for_its_customer(gql: Any, make: Any) -> None:
@@ -158,8 +172,10 @@ async def test_interaction_with_a_contact_counts_for_its_customer(gql: Any, make
 async def test_comment_can_be_deleted_and_restored(gql: Any, make: Any) -> None:
     comment = await make.comment(ticket_id=(await make.ticket()).id)
 
-    deleted = await gql("mutation($id: ID!) { deleteTicketComment(id: $id) { errors { code } } }",
-                        {"id": gid("TicketComment", comment)})
+    deleted = await gql(
+        "mutation($id: ID!) { deleteTicketComment(id: $id) { errors { code } } }",
+        {"id": gid("TicketComment", comment)},
+    )
     listed = await gql("{ tickets { nodes { comments { totalCount } } } }")
 
     assert deleted["deleteTicketComment"]["errors"] == []

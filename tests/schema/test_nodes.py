@@ -53,7 +53,8 @@ async def test_nodes_refuses_more_than_one_hundred_ids(gql: Any, make: Any) -> N
     customer = await make.customer()
 
     errors = await gql.errors(
-        "query($ids: [ID!]!) { nodes(ids: $ids) { id } }", {"ids": [gid("Customer", customer)] * 101}
+        "query($ids: [ID!]!) { nodes(ids: $ids) { id } }",
+        {"ids": [gid("Customer", customer)] * 101},
     )
 
     assert errors[0]["extensions"]["code"] == "BAD_USER_INPUT"

@@ -15,16 +15,28 @@ async def _graph(make: Any) -> dict[str, Any]:
     campaign = await make.campaign(name="Spring")
     member = await make.member(campaign_id=campaign.id, contact_id=contact.id)
     deal = await make.deal(
-        name="Big", customer_id=customer.id, contact_id=contact.id, owner_id=owner.id,
-        campaign_id=campaign.id, stage_id=stages[1].id,
+        name="Big",
+        customer_id=customer.id,
+        contact_id=contact.id,
+        owner_id=owner.id,
+        campaign_id=campaign.id,
+        stage_id=stages[1].id,
     )
-    ticket = await make.ticket(subject="Help", customer_id=customer.id, contact_id=contact.id,
-                               assignee_id=owner.id)
+    ticket = await make.ticket(
+        subject="Help", customer_id=customer.id, contact_id=contact.id, assignee_id=owner.id
+    )
     await make.comment(ticket_id=ticket.id, body="On it")
     await make.interaction(customer_id=customer.id, contact_id=contact.id, subject="Call")
     await make.purchase(customer_id=customer.id, number="PO-7")
-    return {"customer": customer, "contact": contact, "deal": deal, "ticket": ticket,
-            "campaign": campaign, "member": member, "team": team}
+    return {
+        "customer": customer,
+        "contact": contact,
+        "deal": deal,
+        "ticket": ticket,
+        "campaign": campaign,
+        "member": member,
+        "team": team,
+    }
 
 
 async def test_customer_reaches_all_its_records(gql: Any, make: Any) -> None:
@@ -44,7 +56,10 @@ async def test_customer_reaches_all_its_records(gql: Any, make: Any) -> None:
     )
 
     assert data["node"] == {
-        "owner": {"name": "Olivia", "team": {"name": "EMEA", "users": {"nodes": [{"name": "Olivia"}]}}},
+        "owner": {
+            "name": "Olivia",
+            "team": {"name": "EMEA", "users": {"nodes": [{"name": "Olivia"}]}},
+        },
         "contacts": {"nodes": [{"lastName": "Lee"}]},
         "deals": {"nodes": [{"name": "Big"}]},
         "tickets": {"nodes": [{"subject": "Help"}]},
@@ -136,9 +151,15 @@ async def test_ticket_reaches_customer_contact_assignee_and_comments(gql: Any, m
 
 async def test_deleted_children_are_left_out_of_nested_lists(gql: Any, make: Any) -> None:
     graph = await _graph(make)
-    await gql("mutation($id: ID!) { deleteContact(id: $id) { errors { code } } }",
-              {"id": gid("Contact", graph["contact"])})
+    await gql(
+        "mutation($id: ID!) { deleteContact(id: $id) { errors { code } } }",
+        {"id": gid("Contact", graph["contact"])},
+    )
 
-    data = await gql("{ customers { nodes { contacts { totalCount nodes { lastName } } campaigns { totalCount } } } }")
+    data = await gql(
+        "{ customers { nodes { contacts { totalCount nodes { lastName } } campaigns { totalCount } } } }"
+    )
 
-    assert data["customers"]["nodes"] == [{"contacts": {"totalCount": 0, "nodes": []}, "campaigns": {"totalCount": 0}}]
+    assert data["customers"]["nodes"] == [
+        {"contacts": {"totalCount": 0, "nodes": []}, "campaigns": {"totalCount": 0}}
+    ]

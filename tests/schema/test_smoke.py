@@ -10,5 +10,9 @@ async def test_customer_is_listed_with_its_contacts(gql: Any, make: Any) -> None
     data = await gql("{ customers { nodes { id name contacts { nodes { firstName } } } } }")
 
     assert data["customers"]["nodes"] == [
-        {"id": gid("Customer", customer), "name": "Acme", "contacts": {"nodes": [{"firstName": "Ada"}]}}
+        {
+            "id": gid("Customer", customer),
+            "name": "Acme",
+            "contacts": {"nodes": [{"firstName": "Ada"}]},
+        }
     ]

@@ -16,25 +16,40 @@ async def test_upsert_creates_new_records_and_updates_known_ones(gql: Any, make:
 
     data = await gql(
         UPSERT,
-        {"inputs": [{"name": "New name", "externalId": "ERP-1"}, {"name": "Fresh", "externalId": "ERP-2"}]},
+        {
+            "inputs": [
+                {"name": "New name", "externalId": "ERP-1"},
+                {"name": "Fresh", "externalId": "ERP-2"},
+            ]
+        },
     )
 
     assert data["upsertCustomers"] == [
-        {"index": 0, "created": False, "errors": [],
-         "customer": {"name": "New name", "externalId": "ERP-1", "version": 2}},
-        {"index": 1, "created": True, "errors": [],
-         "customer": {"name": "Fresh", "externalId": "ERP-2", "version": 1}},
+        {
+            "index": 0,
+            "created": False,
+            "errors": [],
+            "customer": {"name": "New name", "externalId": "ERP-1", "version": 2},
+        },
+        {
+            "index": 1,
+            "created": True,
+            "errors": [],
+            "customer": {"name": "Fresh", "externalId": "ERP-2", "version": 1},
+        },
     ]
 
 
 async def test_a_rejected_record_does_not_block_the_others(gql: Any) -> None:
     data = await gql(
         UPSERT,
-        {"inputs": [
-            {"name": "Good", "externalId": "ERP-1"},
-            {"name": "Bad", "externalId": "ERP-2", "domain": "nope"},
-            {"name": "No external id"},
-        ]},
+        {
+            "inputs": [
+                {"name": "Good", "externalId": "ERP-1"},
+                {"name": "Bad", "externalId": "ERP-2", "domain": "nope"},
+                {"name": "No external id"},
+            ]
+        },
     )
     listed = await gql("{ customers { nodes { externalId } } }")
 
