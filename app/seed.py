@@ -210,6 +210,7 @@ class Seeder:
                     author_id=users[5]["id"] if reply else None,
                     body="Thanks, we are looking into it." if reply else "Please help.",
                     is_public=True,
+                    created_at=ticket["created_at"] + timedelta(hours=reply + 1),
                 )
             self.add(
                 table_of(Interaction),
