@@ -133,13 +133,14 @@ class Seeder:
     ) -> None:
         rng = self.rng
         city, country = rng.choice(CITIES)
-        name = f"{rng.choice(WORDS)} {rng.choice(INDUSTRIES)} {number:05d}"
+        industry = rng.choice(INDUSTRIES)
+        name = f"{rng.choice(WORDS)} {industry} {number:05d}"
         owner = users[2 + number % 2]["id"]
         customer = self.add(
             table_of(Customer),
             name=name,
             domain=f"customer{number:05d}.example.com",
-            industry=rng.choice(INDUSTRIES),
+            industry=industry,
             employees=rng.randrange(5, 5000),
             lifecycle_stage=rng.choice(["lead", "prospect", "customer", "customer", "churned"]),
             owner_id=owner,

@@ -23,7 +23,7 @@ class Pipeline(Entity, table=True):
     __tablename__ = "pipelines"
 
     name: str = Field(sa_type=String(200), unique=True)
-    is_default: bool = Field(default=False)
+    is_default: bool = Field(default=False, index=True)
 
 
 class Stage(Entity, table=True):
@@ -35,10 +35,10 @@ class Stage(Entity, table=True):
     )
 
     pipeline_id: uuid.UUID = Field(foreign_key="pipelines.id", index=True)
-    name: str = Field(sa_type=String(100))
+    name: str = Field(sa_type=String(100), index=True)
     position: int = Field(index=True)
-    probability: int = Field(default=0)
-    kind: StageKind = Field(default=StageKind.OPEN, sa_type=String(32))
+    probability: int = Field(default=0, index=True)
+    kind: StageKind = Field(default=StageKind.OPEN, sa_type=String(32), index=True)
 
 
 class Deal(Entity, SoftDeletable, table=True):
@@ -58,7 +58,7 @@ class Deal(Entity, SoftDeletable, table=True):
     owner_id: uuid.UUID | None = Field(default=None, foreign_key="users.id", index=True)
     campaign_id: uuid.UUID | None = Field(default=None, foreign_key="campaigns.id", index=True)
     amount: Decimal = Field(default=Decimal(0), sa_type=MONEY, index=True)
-    currency: str = Field(sa_type=String(3))
+    currency: str = Field(sa_type=String(3), index=True)
     expected_close_date: date | None = Field(default=None, index=True)
     closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
     external_id: str | None = Field(default=None, sa_type=String(200))

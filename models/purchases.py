@@ -40,7 +40,7 @@ class Purchase(Entity, SoftDeletable, table=True):
     number: str = Field(sa_type=String(64))
     kind: PurchaseKind = Field(default=PurchaseKind.ORDER, sa_type=String(32), index=True)
     status: PurchaseStatus = Field(default=PurchaseStatus.DRAFT, sa_type=String(32), index=True)
-    currency: str = Field(sa_type=String(3))
+    currency: str = Field(sa_type=String(3), index=True)
     total_amount: Decimal = Field(default=Decimal(0), sa_type=MONEY, index=True)
     ordered_at: datetime = Field(sa_type=UTCDateTime, index=True)
     external_id: str | None = Field(default=None, sa_type=String(200))
@@ -54,7 +54,7 @@ class PurchaseLine(Entity, table=True):
     )
 
     purchase_id: uuid.UUID = Field(foreign_key="purchases.id", index=True)
-    position: int = Field(default=0)
+    position: int = Field(default=0, index=True)
     description: str = Field(sa_type=String(300))
     sku: str | None = Field(default=None, sa_type=String(64), index=True)
     quantity: Decimal = Field(sa_type=Numeric(18, 4))

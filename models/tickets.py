@@ -64,4 +64,4 @@ class TicketComment(Entity, SoftDeletable, table=True):
     ticket_id: uuid.UUID = Field(foreign_key="tickets.id", index=True)
     author_id: uuid.UUID | None = Field(default=None, foreign_key="users.id", index=True)
     body: str = Field(sa_type=Text)
-    is_public: bool = Field(default=True)
+    is_public: bool = Field(default=True, index=True)

@@ -35,8 +35,8 @@ class User(Entity, table=True):
 
     email: str = Field(sa_type=String(320), unique=True)
     name: str = Field(sa_type=String(200), index=True)
-    role: Role = Field(sa_type=String(32), default=Role.SALES_REP)
+    role: Role = Field(sa_type=String(32), default=Role.SALES_REP, index=True)
     team_id: uuid.UUID | None = Field(default=None, foreign_key="teams.id", index=True)
     manager_id: uuid.UUID | None = Field(default=None, foreign_key="users.id", index=True)
-    active: bool = Field(default=True)
+    active: bool = Field(default=True, index=True)
     external_id: str | None = Field(default=None, sa_type=String(200))

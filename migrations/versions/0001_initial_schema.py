@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 20:40:33.090269
+Create Date: 2026-11-25 21:09:27.748908
 """
 
 from collections.abc import Sequence
@@ -53,6 +53,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('pipelines', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_pipelines_created_at'), ['created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_pipelines_is_default'), ['is_default'], unique=False)
         batch_op.create_index(batch_op.f('ix_pipelines_updated_at'), ['updated_at'], unique=False)
 
     op.create_table('teams',
@@ -86,8 +87,11 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('stages', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_stages_created_at'), ['created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_stages_kind'), ['kind'], unique=False)
+        batch_op.create_index(batch_op.f('ix_stages_name'), ['name'], unique=False)
         batch_op.create_index(batch_op.f('ix_stages_pipeline_id'), ['pipeline_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_stages_position'), ['position'], unique=False)
+        batch_op.create_index(batch_op.f('ix_stages_probability'), ['probability'], unique=False)
         batch_op.create_index(batch_op.f('ix_stages_updated_at'), ['updated_at'], unique=False)
 
     op.create_table('users',
@@ -110,9 +114,11 @@ def upgrade() -> None:
     sa.UniqueConstraint('external_id', name='uq_users_external_id')
     )
     with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_users_active'), ['active'], unique=False)
         batch_op.create_index(batch_op.f('ix_users_created_at'), ['created_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_users_manager_id'), ['manager_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_users_name'), ['name'], unique=False)
+        batch_op.create_index(batch_op.f('ix_users_role'), ['role'], unique=False)
         batch_op.create_index(batch_op.f('ix_users_team_id'), ['team_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_users_updated_at'), ['updated_at'], unique=False)
 
@@ -251,6 +257,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('purchases', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_purchases_created_at'), ['created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_purchases_currency'), ['currency'], unique=False)
         batch_op.create_index(batch_op.f('ix_purchases_customer_id'), ['customer_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_purchases_deleted_at'), ['deleted_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_purchases_kind'), ['kind'], unique=False)
@@ -319,6 +326,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_deals_closed_at'), ['closed_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_deals_contact_id'), ['contact_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_deals_created_at'), ['created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_deals_currency'), ['currency'], unique=False)
         batch_op.create_index(batch_op.f('ix_deals_customer_id'), ['customer_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_deals_deleted_at'), ['deleted_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_deals_expected_close_date'), ['expected_close_date'], unique=False)
@@ -377,6 +385,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('purchase_lines', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_purchase_lines_created_at'), ['created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_purchase_lines_position'), ['position'], unique=False)
         batch_op.create_index(batch_op.f('ix_purchase_lines_purchase_id'), ['purchase_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_purchase_lines_sku'), ['sku'], unique=False)
         batch_op.create_index(batch_op.f('ix_purchase_lines_updated_at'), ['updated_at'], unique=False)
@@ -466,6 +475,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_ticket_comments_author_id'), ['author_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_ticket_comments_created_at'), ['created_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_ticket_comments_deleted_at'), ['deleted_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_ticket_comments_is_public'), ['is_public'], unique=False)
         batch_op.create_index(batch_op.f('ix_ticket_comments_ticket_id'), ['ticket_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_ticket_comments_updated_at'), ['updated_at'], unique=False)
 
@@ -477,6 +487,7 @@ def downgrade() -> None:
     with op.batch_alter_table('ticket_comments', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_ticket_comments_updated_at'))
         batch_op.drop_index(batch_op.f('ix_ticket_comments_ticket_id'))
+        batch_op.drop_index(batch_op.f('ix_ticket_comments_is_public'))
         batch_op.drop_index(batch_op.f('ix_ticket_comments_deleted_at'))
         batch_op.drop_index(batch_op.f('ix_ticket_comments_created_at'))
         batch_op.drop_index(batch_op.f('ix_ticket_comments_author_id'))
@@ -510,6 +521,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_purchase_lines_updated_at'))
         batch_op.drop_index(batch_op.f('ix_purchase_lines_sku'))
         batch_op.drop_index(batch_op.f('ix_purchase_lines_purchase_id'))
+        batch_op.drop_index(batch_op.f('ix_purchase_lines_position'))
         batch_op.drop_index(batch_op.f('ix_purchase_lines_created_at'))
 
     op.drop_table('purchase_lines')
@@ -533,6 +545,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_deals_expected_close_date'))
         batch_op.drop_index(batch_op.f('ix_deals_deleted_at'))
         batch_op.drop_index(batch_op.f('ix_deals_customer_id'))
+        batch_op.drop_index(batch_op.f('ix_deals_currency'))
         batch_op.drop_index(batch_op.f('ix_deals_created_at'))
         batch_op.drop_index(batch_op.f('ix_deals_contact_id'))
         batch_op.drop_index(batch_op.f('ix_deals_closed_at'))
@@ -557,6 +570,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_purchases_kind'))
         batch_op.drop_index(batch_op.f('ix_purchases_deleted_at'))
         batch_op.drop_index(batch_op.f('ix_purchases_customer_id'))
+        batch_op.drop_index(batch_op.f('ix_purchases_currency'))
         batch_op.drop_index(batch_op.f('ix_purchases_created_at'))
 
     op.drop_table('purchases')
@@ -603,15 +617,20 @@ def downgrade() -> None:
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_users_updated_at'))
         batch_op.drop_index(batch_op.f('ix_users_team_id'))
+        batch_op.drop_index(batch_op.f('ix_users_role'))
         batch_op.drop_index(batch_op.f('ix_users_name'))
         batch_op.drop_index(batch_op.f('ix_users_manager_id'))
         batch_op.drop_index(batch_op.f('ix_users_created_at'))
+        batch_op.drop_index(batch_op.f('ix_users_active'))
 
     op.drop_table('users')
     with op.batch_alter_table('stages', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_stages_updated_at'))
+        batch_op.drop_index(batch_op.f('ix_stages_probability'))
         batch_op.drop_index(batch_op.f('ix_stages_position'))
         batch_op.drop_index(batch_op.f('ix_stages_pipeline_id'))
+        batch_op.drop_index(batch_op.f('ix_stages_name'))
+        batch_op.drop_index(batch_op.f('ix_stages_kind'))
         batch_op.drop_index(batch_op.f('ix_stages_created_at'))
 
     op.drop_table('stages')
@@ -622,6 +641,7 @@ def downgrade() -> None:
     op.drop_table('teams')
     with op.batch_alter_table('pipelines', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_pipelines_updated_at'))
+        batch_op.drop_index(batch_op.f('ix_pipelines_is_default'))
         batch_op.drop_index(batch_op.f('ix_pipelines_created_at'))
 
     op.drop_table('pipelines')
