@@ -24,12 +24,29 @@ def _load(value: Any, python_type: type[Any]) -> Any:
     if value is None:
         return None
     if python_type is datetime:
-        return datetime.fromisoformat(value)
+        moment = datetime.fromisoformat(value)
+        # Cursors carry UTC times; a naive one cannot be compared with stored times.
+        if moment.tzinfo is None:
+            raise ValueError("cursor time has no time zone")
+        return moment
     if python_type is date:
         return date.fromisoformat(value)
-    if python_type in (Decimal, uuid.UUID, int, str):
+    if python_type is Decimal:
+        amount = Decimal(value) if isinstance(value, str | int) else None
+        if amount is None or not amount.is_finite():
+            raise ValueError("cursor amount is not a number")
+        return amount
+    if python_type in (int, str) and isinstance(value, dict | list):
+        raise ValueError("cursor value is not a scalar")
+    if python_type in (uuid.UUID, int, str):
         return python_type(value)
     return value
+
+
+def _load_id(value: Any) -> uuid.UUID:
+    if not isinstance(value, str):
+        raise ValueError("cursor id is not a string")
+    return uuid.UUID(value)
 
 
 def encode_cursor(field: str, value: Any, row_id: uuid.UUID) -> str:
@@ -48,8 +65,9 @@ def decode_cursor(
             raise InvalidArgumentError(
                 f"cursor was made for ordering by {cursor_field}, not {field}", argument
             )
-        return _load(value, python_type), uuid.UUID(row_id)
+        return _load(value, python_type), _load_id(row_id)
     except InvalidArgumentError:
         raise
-    except (ValueError, TypeError) as exc:
+    # ArithmeticError: decimal.InvalidOperation, for text that is not a number.
+    except (ValueError, TypeError, ArithmeticError) as exc:
         raise InvalidArgumentError("cursor is not valid", argument) from exc

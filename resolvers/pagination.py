@@ -8,7 +8,7 @@ from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select, tuple_
+from sqlalchemy import ColumnElement, Select, TypeDecorator, func, literal, select, tuple_
 from sqlalchemy.sql.elements import KeyedColumnElement
 
 from resolvers.cursors import decode_cursor, encode_cursor
@@ -75,8 +75,16 @@ class Page:
         return encode_cursor(self.ordering.field, getattr(row, self.ordering.column.key), row.id)
 
 
+def _python_type(column: KeyedColumnElement[Any]) -> type[Any]:
+    # A TypeDecorator (UTCDateTime) does not report the Python type of the type it wraps.
+    column_type = column.type
+    if isinstance(column_type, TypeDecorator):
+        column_type = column_type.impl_instance
+    return column_type.python_type
+
+
 def _bounds(ordering: Ordering, request: PageRequest) -> list[ColumnElement[bool]]:
-    python_type = ordering.column.type.python_type
+    python_type = _python_type(ordering.column)
     key = tuple_(ordering.column, ordering.id_column)
     conditions: list[ColumnElement[bool]] = []
     for argument, cursor, beyond in (
@@ -86,7 +94,10 @@ def _bounds(ordering: Ordering, request: PageRequest) -> list[ColumnElement[bool
         if cursor is None:
             continue
         value, row_id = decode_cursor(cursor, ordering.field, python_type, argument)
-        bound = tuple_(value, row_id)
+        # Bound with the columns' own types, so values take their stored form on every backend.
+        bound = tuple_(
+            literal(value, ordering.column.type), literal(row_id, ordering.id_column.type)
+        )
         conditions.append(key > bound if beyond else key < bound)
     return conditions
 

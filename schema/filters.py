@@ -11,6 +11,7 @@ from typing import Any
 import strawberry
 from strawberry.types.base import has_object_definition
 
+from resolvers.errors import InvalidArgumentError
 from schema.ids import decode_id
 
 EQUALITY = "Equal to (`null` matches a missing value)."
@@ -117,4 +118,7 @@ def to_filter(value: Any) -> Any:
             else:
                 result[field.name] = to_filter(item)
         return result
+    if isinstance(value, datetime) and value.tzinfo is None:
+        # Stored times are UTC instants; a time without a zone names none of them.
+        raise InvalidArgumentError(f"{value.isoformat()} has no time zone", "filter")
     return value
