@@ -13,10 +13,13 @@ from models.customers import Contact, Customer, LifecycleStage
 from models.deals import Deal, DealStageChange, Pipeline, Stage, StageKind
 from models.events import Event
 from models.purchases import Purchase, PurchaseKind, PurchaseLine, PurchaseStatus
+from models.security import ApiClient, AuditEntry
 from models.tickets import Ticket, TicketChannel, TicketComment, TicketPriority, TicketStatus
 from models.users import Role, Team, User
 
 __all__ = [
+    "ApiClient",
+    "AuditEntry",
     "Campaign",
     "CampaignChannel",
     "CampaignMember",
