@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.db import create_engine, create_session_factory
 from app.graphql_http import GraphQLEndpoint
 from app.migrations import current_revision, head_revision
+from app.oauth import TokenEndpoint
 from app.settings import Settings, get_settings
 from resolvers.events import current_request_id
 
@@ -95,9 +96,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
         await engine.dispose()
 
     graphql = GraphQLEndpoint(settings, session_factory)
+    oauth_token = TokenEndpoint(settings, session_factory)
     app = Starlette(
         routes=[
             Route("/graphql", graphql.handle, methods=["GET", "POST"]),
+            Route("/oauth/token", oauth_token.handle, methods=["POST"]),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
         ],

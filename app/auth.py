@@ -1,18 +1,28 @@
-"""Bearer tokens: JWTs signed with CRM_SECRET_KEY (joserfc, authlib's JOSE library)."""
+"""Bearer tokens: our JWTs signed with CRM_SECRET_KEY (joserfc, authlib's JOSE library), and
+the OpenID Connect provider's tokens for frontend users."""
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
+import logging
 import time
 import uuid
 
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import OctKey
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.oidc import OIDCError, oidc_principal
 from app.settings import Settings
+from resolvers.clients.service import is_active_client
 from resolvers.principal import Principal, PrincipalKind
 
 ALGORITHM = "HS256"
+
+logger = logging.getLogger("crm.auth")
 
 
 class AuthenticationError(Exception):
@@ -47,14 +57,11 @@ def issue_token(
 
 
 def authenticate(settings: Settings, authorization: str | None) -> Principal:
-    """The principal behind an `Authorization: Bearer` header, or AuthenticationError."""
-    if not authorization:
-        raise AuthenticationError("missing bearer token")
-    scheme, _, token = authorization.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise AuthenticationError("expected 'Authorization: Bearer <token>'")
+    """The principal behind an `Authorization: Bearer` header carrying one of our own tokens
+    (no database check: see `authenticate_request`), or AuthenticationError."""
+    token = _bearer_token(authorization)
     try:
-        decoded = jwt.decode(token.strip(), _key(settings), algorithms=[ALGORITHM])
+        decoded = jwt.decode(token, _key(settings), algorithms=[ALGORITHM])
         jwt.JWTClaimsRegistry(
             exp={"essential": True},
             sub={"essential": True},
@@ -71,3 +78,48 @@ def authenticate(settings: Settings, authorization: str | None) -> Principal:
         )
     except (JoseError, ValueError, KeyError) as exc:
         raise AuthenticationError(f"invalid token: {exc}") from exc
+
+
+async def authenticate_request(
+    settings: Settings,
+    session_factory: async_sessionmaker[AsyncSession],
+    authorization: str | None,
+) -> Principal:
+    """The principal behind a request's bearer token: one of ours (API clients must still be
+    active) or, from the configured OIDC issuer, a CRM user's; AuthenticationError otherwise."""
+    try:
+        token = _bearer_token(authorization)
+        if settings.oidc_issuer and _unverified_issuer(token) == settings.oidc_issuer:
+            try:
+                return await oidc_principal(settings, session_factory, token)
+            except OIDCError as exc:
+                raise AuthenticationError(str(exc)) from exc
+        principal = authenticate(settings, authorization)
+        if principal.kind is PrincipalKind.CLIENT:
+            async with session_factory() as session:
+                if not await is_active_client(session, principal.subject):
+                    raise AuthenticationError("the API client is revoked or unknown")
+        return principal
+    except AuthenticationError as exc:
+        # Refused bearer tokens are logged, not audited: they are too frequent to audit.
+        logger.info("bearer token refused: %s", exc)
+        raise
+
+
+def _bearer_token(authorization: str | None) -> str:
+    if not authorization:
+        raise AuthenticationError("missing bearer token")
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise AuthenticationError("expected 'Authorization: Bearer <token>'")
+    return token.strip()
+
+
+def _unverified_issuer(token: str) -> object:
+    """The `iss` of a JWT, read only to pick the verifier that will check it."""
+    try:
+        payload = token.split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except (IndexError, ValueError, binascii.Error):
+        return None
+    return claims.get("iss") if isinstance(claims, dict) else None

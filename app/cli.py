@@ -4,20 +4,24 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import getpass
 import sys
 from collections.abc import Sequence
 
 from sqlalchemy import select
 
 from app.auth import issue_token
-from app.db import create_engine
+from app.db import create_engine, create_session_factory
 from app.logs import configure_logging
 from app.migrations import upgrade_to_head
 from app.seed import is_empty, seed
 from app.settings import Environment, Settings, get_settings
 from models import Role, User
+from resolvers.clients import service as clients
+from resolvers.errors import ServiceError
 from resolvers.principal import Principal, PrincipalKind
 from resolvers.tables import table_of
+from resolvers.unit_of_work import unit_of_work
 
 
 async def _seed(settings: Settings, customers: int, only_if_empty: bool) -> dict[str, int] | None:
@@ -47,6 +51,37 @@ async def _token(settings: Settings, role: str, email: str | None) -> str:
         subject=email, kind=PrincipalKind.USER, role=role or row.role, user_id=row.id
     )
     return issue_token(settings, principal)
+
+
+async def _clients(settings: Settings, args: argparse.Namespace) -> list[str]:
+    """Run `crm clients ...` as the operator at the terminal; the lines to print."""
+    try:
+        operator = Principal(subject=getpass.getuser(), kind=PrincipalKind.OPERATOR, role="admin")
+    except (KeyError, OSError):
+        operator = Principal(subject="cli", kind=PrincipalKind.OPERATOR, role="admin")
+    engine = create_engine(settings.database_url)
+    try:
+        async with unit_of_work(create_session_factory(engine)) as session:
+            if args.action == "list":
+                return [
+                    f"{c.client_id}\t{c.name}\t{' '.join(c.scopes)}\t"
+                    + (f"revoked {c.revoked_at:%Y-%m-%d %H:%M}" if c.revoked_at else "active")
+                    for c in await clients.list_api_clients(session, operator)
+                ]
+            if args.action == "create":
+                issued = await clients.create_api_client(session, operator, args.name, args.scopes)
+            else:
+                pk = await clients.api_client_pk(session, args.client_id)
+                if args.action == "revoke":
+                    revoked = await clients.revoke_api_client(session, operator, pk)
+                    return [f"revoked {revoked.client_id}"]
+                issued = await clients.rotate_api_client_secret(session, operator, pk)
+    except ServiceError as exc:
+        raise SystemExit(f"error: {exc}") from exc
+    finally:
+        await engine.dispose()
+    print("Store the secret now: it is not shown again.", file=sys.stderr)
+    return [f"client_id {issued.client.client_id}", f"client_secret {issued.secret}"]
 
 
 def _serve(settings: Settings, host: str, port: int) -> None:
@@ -80,6 +115,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     token = commands.add_parser("token", help="print a bearer token")
     token.add_argument("--role", default=Role.ADMIN.value, choices=[role.value for role in Role])
     token.add_argument("--user", dest="email", help="act as the user with this email")
+    client_cmd = commands.add_parser("clients", help="manage API clients (OAuth2 partners)")
+    client_actions = client_cmd.add_subparsers(dest="action", required=True)
+    create = client_actions.add_parser("create", help="register a client; prints its secret once")
+    create.add_argument("name")
+    create.add_argument("--scope", dest="scopes", action="append", required=True)
+    client_actions.add_parser("list", help="list clients")
+    for action, text in (("rotate", "issue a new secret; prints it once"), ("revoke", "revoke")):
+        client_actions.add_parser(action, help=text).add_argument("client_id")
     args = parser.parse_args(argv)
 
     settings = get_settings()
@@ -94,6 +137,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         print(f"seeded: {counts}", file=sys.stderr)
     elif args.command == "token":
         print(asyncio.run(_token(settings, args.role, args.email)))
+    elif args.command == "clients":
+        print("\n".join(asyncio.run(_clients(settings, args))))
 
 
 if __name__ == "__main__":

@@ -27,7 +27,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from strawberry.http.ides import get_graphql_ide_html
 from strawberry.types import ExecutionResult
 
-from app.auth import AuthenticationError, authenticate
+from app.auth import AuthenticationError, authenticate_request
 from app.settings import Environment, Settings
 from resolvers.events import current_request_id
 from schema import schema
@@ -145,7 +145,7 @@ class GraphQLEndpoint:
                 raise RequestError(
                     406, f"accept {GRAPHQL_RESPONSE} or {JSON}", RequestErrorCode.BAD_USER_INPUT
                 )
-            principal = self._principal(request)
+            principal = await self._principal(request)
             query, variables, name = _check_params(await _params(request))
             document = self._checked_document(query, name, request.method, media_type)
             context = Context(principal, self.session_factory, request_id, request)
@@ -169,9 +169,11 @@ class GraphQLEndpoint:
             and "query" not in request.query_params
         )
 
-    def _principal(self, request: Request) -> Any:
+    async def _principal(self, request: Request) -> Any:
         try:
-            return authenticate(self.settings, request.headers.get("authorization"))
+            return await authenticate_request(
+                self.settings, self.session_factory, request.headers.get("authorization")
+            )
         except AuthenticationError as exc:
             raise RequestError(
                 401, str(exc), RequestErrorCode.UNAUTHENTICATED, **{"WWW-Authenticate": "Bearer"}

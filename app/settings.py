@@ -47,6 +47,31 @@ class Settings(BaseSettings):
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 
+    # Partners (OAuth2 client credentials) and frontend users (OpenID Connect).
+    oauth_token_ttl_seconds: int = Field(
+        default=900, gt=0, description="Lifetime of tokens issued at /oauth/token."
+    )
+    oidc_issuer: str | None = Field(
+        default=None, description="The identity provider's issuer; unset: OIDC tokens refused."
+    )
+    oidc_audience: str | None = Field(
+        default=None, description="Required in the `aud` of OIDC tokens (the frontend's id)."
+    )
+    oidc_jwks_url: str | None = Field(default=None, description="The provider's JWKS URL.")
+    oidc_jwks_file: Path | None = Field(
+        default=None, description="A JWKS file, instead of the URL (offline, tests)."
+    )
+    oidc_jwks_cache_seconds: int = Field(default=300, gt=0)
+    oidc_leeway_seconds: int = Field(default=30, ge=0, description="Clock skew allowed.")
+
+    @model_validator(mode="after")
+    def _require_complete_oidc(self) -> Settings:
+        if self.oidc_issuer and not (
+            self.oidc_audience and (self.oidc_jwks_url or self.oidc_jwks_file)
+        ):
+            raise ValueError("OIDC_ISSUER needs OIDC_AUDIENCE and OIDC_JWKS_URL or OIDC_JWKS_FILE")
+        return self
+
 
 @lru_cache
 def get_settings() -> Settings:

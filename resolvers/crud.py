@@ -14,10 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel
 
 from models import utcnow
+from resolvers.audit import record_audit
 from resolvers.errors import ErrorCode, ServiceError, UserError
 from resolvers.events import record_event
 from resolvers.principal import Principal
 from resolvers.tables import json_value, row_to_dict, table_of
+from resolvers.visibility import row_filter
 
 M = TypeVar("M", bound=SQLModel)
 Hook = Callable[[AsyncSession, Principal, Any, dict[str, Any], Any | None], Awaitable[None]]
@@ -75,9 +77,15 @@ def _validate(schema: type[BaseModel], data: Mapping[str, Any]) -> dict[str, Any
     return {name: getattr(parsed, name) for name in parsed.model_fields_set}
 
 
-async def get_row(session: AsyncSession, rules: EntityRules[M], row_id: uuid.UUID) -> M:
-    """The row with this id, locked for update where the database can; NOT_FOUND otherwise."""
-    statement = select(rules.model).where(table_of(rules.model).c.id == row_id)
+async def get_row(
+    session: AsyncSession, principal: Principal, rules: EntityRules[M], row_id: uuid.UUID
+) -> M:
+    """The row with this id if the principal may see it, locked for update where the database
+    can; NOT_FOUND otherwise."""
+    table = table_of(rules.model)
+    statement = select(rules.model).where(table.c.id == row_id)
+    if (visible := row_filter(table.name, principal)) is not None:
+        statement = statement.where(visible)
     row = (await session.execute(statement.with_for_update())).scalar_one_or_none()
     if row is None:
         raise ServiceError.single(ErrorCode.NOT_FOUND, f"{rules.entity} not found", "id")
@@ -85,7 +93,7 @@ async def get_row(session: AsyncSession, rules: EntityRules[M], row_id: uuid.UUI
 
 
 async def _check_references(
-    session: AsyncSession, rules: EntityRules[M], values: Mapping[str, Any]
+    session: AsyncSession, principal: Principal, rules: EntityRules[M], values: Mapping[str, Any]
 ) -> None:
     errors = []
     for name, target in rules.references.items():
@@ -93,7 +101,10 @@ async def _check_references(
         if value is None:
             continue
         table = table_of(target)
-        found = await session.scalar(select(table.c.id).where(table.c.id == value))
+        statement = select(table.c.id).where(table.c.id == value)
+        if (visible := row_filter(table.name, principal)) is not None:
+            statement = statement.where(visible)
+        found = await session.scalar(statement)
         if found is None:
             errors.append(
                 UserError(ErrorCode.INVALID_REFERENCE, f"no {table.name} with this id", (name,))
@@ -146,7 +157,7 @@ async def _write(
     changes: dict[str, Any],
     previous: dict[str, Any] | None,
 ) -> None:
-    await _check_references(session, rules, changes)
+    await _check_references(session, principal, rules, changes)
     await _check_unique(session, rules, row, changes)
     if rules.before_write is not None:
         await rules.before_write(session, principal, row, changes, previous)
@@ -168,16 +179,23 @@ def _emit(
     row: M,
     changes: dict[str, Any] | None = None,
 ) -> None:
+    """Record the change twice in its transaction: as an outbox event and in the audit log."""
+    data = row_to_dict(row, table_of(rules.model))
+    row_id = row.id  # type: ignore[attr-defined]
+    event_type = f"{rules.entity}.{action}"
     record_event(
         session,
         principal,
-        f"{rules.entity}.{action}",
+        event_type,
         rules.entity,
-        row.id,  # type: ignore[attr-defined]
+        row_id,
         row.version,  # type: ignore[attr-defined]
-        row_to_dict(row, table_of(rules.model)),
+        data,
         changes,
     )
+    if changes is None:  # a new row: every field is new
+        changes = {name: {"old": None, "new": value} for name, value in data.items()}
+    record_audit(session, principal, event_type, rules.entity, row_id, changes)
 
 
 async def create_entity(
@@ -217,7 +235,7 @@ async def update_entity(
         raise ServiceError(
             [UserError(ErrorCode.VALIDATION, "may not be null", (name,)) for name in nulls]
         )
-    row = await get_row(session, rules, row_id)
+    row = await get_row(session, principal, rules, row_id)
     _check_version(rules, row, expected_version)
     if getattr(row, "deleted_at", None) is not None:
         raise ServiceError.single(
@@ -265,16 +283,19 @@ async def set_deleted(
     expected_version: int | None = None,
 ) -> M:
     """Soft-delete or restore a row, recording `<entity>.deleted` or `.restored`."""
-    row = await get_row(session, rules, row_id)
+    row = await get_row(session, principal, rules, row_id)
     _check_version(rules, row, expected_version)
     is_deleted = getattr(row, "deleted_at") is not None  # noqa: B009
     if is_deleted == deleted:
         state = "deleted" if deleted else "not deleted"
         raise ServiceError.single(ErrorCode.INVALID_STATE, f"{rules.entity} is {state}", "id")
+    before = row.deleted_at  # type: ignore[attr-defined]
     row.deleted_at = utcnow() if deleted else None
     _bump(row)
     await _flush(session, rules)
-    _emit(session, principal, rules, "deleted" if deleted else "restored", row)
+    after = row.deleted_at  # type: ignore[attr-defined]
+    change = {"deleted_at": {"old": json_value(before), "new": json_value(after)}}
+    _emit(session, principal, rules, "deleted" if deleted else "restored", row, change)
     return row
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import Table, select
 from sqlalchemy.sql.elements import KeyedColumnElement
 
 from models import (
+    ApiClient,
     Campaign,
     CampaignMember,
     Contact,
@@ -49,6 +50,7 @@ campaigns = table_of(Campaign)
 members = table_of(CampaignMember)
 tickets = table_of(Ticket)
 comments = table_of(TicketComment)
+api_clients = table_of(ApiClient)
 
 
 def _fields(table: Table, *names: str) -> dict[str, KeyedColumnElement[Any]]:
@@ -279,6 +281,9 @@ SPECS: Mapping[str, FilterSpec] = {
         {"ticket": _one("ticket", comments.c.ticket_id, tickets)},
         soft_delete=comments.c.deleted_at,
     ),
+    "api_client": FilterSpec(
+        api_clients, _fields(api_clients, "name", "client_id", "revoked_at", "created_at")
+    ),
 }
 
 # Orderable fields: indexed and never null, so that keyset cursors are exact.
@@ -331,6 +336,7 @@ ORDERINGS: Mapping[str, Mapping[str, KeyedColumnElement[Any]]] = {
         "updated_at": tickets.c.updated_at,
     },
     "ticket_comment": {"created_at": comments.c.created_at},
+    "api_client": {"name": api_clients.c.name, "created_at": api_clients.c.created_at},
 }
 
 

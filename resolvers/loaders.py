@@ -20,6 +20,7 @@ from resolvers.pagination import (
     pages_by_parent,
     paginate_windowed,
 )
+from resolvers.principal import Principal
 from resolvers.repository import fetch_by_ids, visible_conditions
 from resolvers.tables import canonical_json
 
@@ -40,7 +41,7 @@ class ToMany:
 
 
 def _children_statement(
-    relation: ToMany, keys: Sequence[uuid.UUID], filter_: Filter | None
+    relation: ToMany, keys: Sequence[uuid.UUID], filter_: Filter | None, principal: Principal
 ) -> tuple[Any, KeyedColumnElement[Any]]:
     table = relation.spec.table
     if relation.through is not None:
@@ -51,15 +52,19 @@ def _children_statement(
         assert relation.parent_key is not None
         parent_key = relation.parent_key()
         statement = select(table, parent_key.label("parent_key"))
-    statement = statement.where(parent_key.in_(keys), *visible_conditions(relation.spec, filter_))
+    conditions = visible_conditions(relation.spec, principal, filter_)
+    statement = statement.where(parent_key.in_(keys), *conditions)
     return statement, parent_key
 
 
 class Loaders:
     """The dataloaders of one request, created on first use and shared by its resolvers."""
 
-    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self, session_factory: async_sessionmaker[AsyncSession], principal: Principal
+    ) -> None:
         self._session_factory = session_factory
+        self._principal = principal
         self._loaders: dict[Hashable, DataLoader[Any, Any]] = {}
 
     def _get(self, key: Hashable, batch: Callable[[list[Any]], Any]) -> DataLoader[Any, Any]:
@@ -73,7 +78,7 @@ class Loaders:
 
         async def batch(keys: list[uuid.UUID]) -> list[Any]:
             async with self._session_factory() as session:
-                rows = await fetch_by_ids(session, table, keys)
+                rows = await fetch_by_ids(session, table, keys, self._principal)
             return [rows.get(key) for key in keys]
 
         return self._get(("by_id", table.name), batch)
@@ -88,7 +93,7 @@ class Loaders:
         """A page of children per parent id, all parents in one windowed query."""
 
         async def batch(keys: list[uuid.UUID]) -> list[Page]:
-            statement, parent_key = _children_statement(relation, keys, filter_)
+            statement, parent_key = _children_statement(relation, keys, filter_, self._principal)
             windowed = paginate_windowed(statement, parent_key, ordering, request)
             async with self._session_factory() as session:
                 rows = (await session.execute(windowed)).all()
@@ -108,7 +113,7 @@ class Loaders:
         """How many visible children each parent id has, in one grouped query."""
 
         async def batch(keys: list[uuid.UUID]) -> list[int]:
-            statement, _ = _children_statement(relation, keys, filter_)
+            statement, _ = _children_statement(relation, keys, filter_, self._principal)
             inner = statement.subquery()
             grouped = select(inner.c.parent_key, func.count()).group_by(inner.c.parent_key)
             async with self._session_factory() as session:

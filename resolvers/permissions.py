@@ -84,3 +84,38 @@ def effective_scopes(principal: Principal) -> frozenset[str]:
 
 def has_scope(principal: Principal, scope: Scope | str) -> bool:
     return str(scope) in effective_scopes(principal)
+
+
+# The scope that reading each type of the graph needs.
+READ_SCOPES: dict[str, Scope] = {
+    "team": Scope.USERS_READ,
+    "user": Scope.USERS_READ,
+    "customer": Scope.CUSTOMERS_READ,
+    "contact": Scope.CONTACTS_READ,
+    "interaction": Scope.INTERACTIONS_READ,
+    "purchase": Scope.PURCHASES_READ,
+    "purchase_line": Scope.PURCHASES_READ,
+    "pipeline": Scope.DEALS_READ,
+    "stage": Scope.DEALS_READ,
+    "deal": Scope.DEALS_READ,
+    "deal_stage_change": Scope.DEALS_READ,
+    "campaign": Scope.CAMPAIGNS_READ,
+    "campaign_member": Scope.CAMPAIGNS_READ,
+    "ticket": Scope.TICKETS_READ,
+    "ticket_comment": Scope.TICKETS_READ,
+    "audit_entry": Scope.AUDIT_READ,
+    "api_client": Scope.CLIENTS_MANAGE,
+}
+
+# The scope that writing each entity needs.
+WRITE_SCOPES: dict[str, Scope] = {
+    "customer": Scope.CUSTOMERS_WRITE,
+    "contact": Scope.CONTACTS_WRITE,
+    "interaction": Scope.INTERACTIONS_WRITE,
+    "purchase": Scope.PURCHASES_WRITE,
+    "deal": Scope.DEALS_WRITE,
+    "campaign": Scope.CAMPAIGNS_WRITE,
+    "campaign_member": Scope.CAMPAIGNS_WRITE,
+    "ticket": Scope.TICKETS_WRITE,
+    "ticket_comment": Scope.TICKETS_WRITE,
+}

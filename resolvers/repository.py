@@ -11,18 +11,23 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from resolvers.filtering import Filter, FilterSpec, compile_filter, search_condition
 from resolvers.pagination import Ordering, Page, PageRequest, page_from_rows, paginate
+from resolvers.principal import Principal
+from resolvers.visibility import row_filter
 
 
 def visible_conditions(
     spec: FilterSpec,
+    principal: Principal,
     filter_: Filter | None = None,
     search: str | None = None,
     include_deleted: bool = False,
 ) -> list[ColumnElement[bool]]:
-    """The WHERE clauses for a list: soft delete, filter and free-text search."""
+    """The WHERE clauses for a list: visibility, soft delete, filter and free-text search."""
     conditions = [compile_filter(spec, filter_), search_condition(spec, search)]
     if spec.soft_delete is not None and not include_deleted:
         conditions.append(spec.soft_delete.is_(None))
+    if (visible := row_filter(spec.table.name, principal)) is not None:
+        conditions.append(visible)
     return conditions
 
 
@@ -46,7 +51,11 @@ async def count_rows(
 
 
 async def fetch_by_ids(
-    session: AsyncSession, table: Table, ids: Sequence[uuid.UUID]
+    session: AsyncSession, table: Table, ids: Sequence[uuid.UUID], principal: Principal
 ) -> dict[uuid.UUID, Any]:
-    rows = (await session.execute(select(table).where(table.c.id.in_(ids)))).all()
+    """The rows with these ids that the principal may see, soft-deleted ones included."""
+    statement = select(table).where(table.c.id.in_(ids))
+    if (visible := row_filter(table.name, principal)) is not None:
+        statement = statement.where(visible)
+    rows = (await session.execute(statement)).all()
     return {row.id: row for row in rows}

@@ -18,6 +18,7 @@ from resolvers.tickets.service import TICKET_COMMENT_RULES, TICKET_RULES
 from schema import inputs
 from schema.activities import Interaction
 from schema.campaigns import Campaign, CampaignMember
+from schema.clients import API_CLIENT_MUTATIONS
 from schema.customers import Contact, Customer
 from schema.deals import Deal
 from schema.mutations import entity_mutations
@@ -60,6 +61,7 @@ def _mutation_type() -> type:
         if isinstance(update, str):
             update = inputs.update_input(create, update, f"Changes to a {node.type_name()}.")
         fields.update(entity_mutations(rules, node, create, update, upsert))
+    fields.update(API_CLIENT_MUTATIONS)
     return strawberry.type(type("Mutation", (), fields))
 
 

@@ -13,6 +13,7 @@ from schema.context import Info
 from schema.customers import Contact, ContactFilter, Customer, CustomerFilter
 from schema.filters import DateTimeFilter, IDFilter, enum_filter
 from schema.node import Node
+from schema.permissions import can_read
 from schema.users import User
 
 InteractionKind = strawberry.enum(
@@ -53,14 +54,16 @@ class Interaction(Node):
     contact_id: strawberry.Private[Any]
     user_id: strawberry.Private[Any]
 
-    @strawberry.field(description="The customer it concerns.")
+    @strawberry.field(
+        description="The customer it concerns.", permission_classes=can_read("customer")
+    )
     async def customer(self, info: Info) -> Customer | None:
         return await load_node(info, Customer, self.customer_id)
 
-    @strawberry.field(description="The person it was with.")
+    @strawberry.field(description="The person it was with.", permission_classes=can_read("contact"))
     async def contact(self, info: Info) -> Contact | None:
         return await load_node(info, Contact, self.contact_id)
 
-    @strawberry.field(description="The user who had it.")
+    @strawberry.field(description="The user who had it.", permission_classes=can_read("user"))
     async def user(self, info: Info) -> User | None:
         return await load_node(info, User, self.user_id)

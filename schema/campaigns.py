@@ -18,6 +18,7 @@ from schema.customers import Contact, ContactFilter
 from schema.deals import Deal, DealFilter, DealOrder
 from schema.filters import DateFilter, DateTimeFilter, IDFilter, StringFilter, enum_filter
 from schema.node import Node
+from schema.permissions import can_read
 from schema.users import User
 
 CampaignChannel = strawberry.enum(CampaignChannelModel, name="CampaignChannel")
@@ -86,11 +87,11 @@ class CampaignMember(Node):
     campaign_id: strawberry.Private[Any]
     contact_id: strawberry.Private[Any]
 
-    @strawberry.field(description="The campaign.")
+    @strawberry.field(description="The campaign.", permission_classes=can_read("campaign"))
     async def campaign(self, info: Info) -> Campaign | None:
         return await load_node(info, Campaign, self.campaign_id)
 
-    @strawberry.field(description="The person targeted.")
+    @strawberry.field(description="The person targeted.", permission_classes=can_read("contact"))
     async def contact(self, info: Info) -> Contact | None:
         return await load_node(info, Contact, self.contact_id)
 
@@ -111,7 +112,9 @@ class Campaign(Node):
     deleted_at: datetime | None
     owner_id: strawberry.Private[Any]
 
-    @strawberry.field(description="The user running the campaign.")
+    @strawberry.field(
+        description="The user running the campaign.", permission_classes=can_read("user")
+    )
     async def owner(self, info: Info) -> User | None:
         return await load_node(info, User, self.owner_id)
 

@@ -20,6 +20,7 @@ from schema.context import Info
 from schema.errors import bad_input
 from schema.filters import to_filter
 from schema.node import Node
+from schema.permissions import can_read
 
 T = TypeVar("T", bound=Node)
 
@@ -156,7 +157,9 @@ def connection_field(
         "order_by": order_type | None,
         "return": Connection[node],
     }
-    return strawberry.field(resolver=resolve, description=description)
+    return strawberry.field(
+        resolver=resolve, description=description, permission_classes=can_read(relation.target)
+    )
 
 
 def _resolve_node(node: Any) -> Any:
@@ -206,7 +209,10 @@ def list_field(
         include_deleted: bool = False,
     ) -> Any:
         request = checked_request(first, after, last, before)
-        conditions = visible_conditions(spec, checked_filter(filter), search, include_deleted)
+        principal = info.context.principal
+        conditions = visible_conditions(
+            spec, principal, checked_filter(filter), search, include_deleted
+        )
         factory = info.context.session_factory
         try:
             order = resolve_ordering(type_name, order_by, default_order)
@@ -238,7 +244,9 @@ def list_field(
     else:
         resolver = _without_search(resolve)
     resolver.__annotations__ = annotations
-    return strawberry.field(resolver=resolver, description=description)
+    return strawberry.field(
+        resolver=resolver, description=description, permission_classes=can_read(type_name)
+    )
 
 
 def _without_search(resolve: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:

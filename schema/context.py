@@ -21,7 +21,7 @@ class Context:
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:
-        self.loaders = Loaders(self.session_factory)
+        self.loaders = Loaders(self.session_factory, self.principal)
 
 
 Info = strawberry.Info[Context, None]

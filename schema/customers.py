@@ -9,6 +9,7 @@ import strawberry
 
 from models import LifecycleStage as LifecycleStageModel
 from resolvers import graph
+from resolvers.privacy import mask_email, mask_phone
 from schema.connections import connection_field, load_node, order_input
 from schema.context import Info
 from schema.filters import (
@@ -20,6 +21,7 @@ from schema.filters import (
     enum_filter,
 )
 from schema.node import Node
+from schema.permissions import can_read, can_see_pii
 from schema.users import User, UserFilter
 
 LifecycleStage = strawberry.enum(
@@ -162,7 +164,9 @@ class Customer(Node):
     deleted_at: datetime | None = strawberry.field(description="Set while in the trash.")
     owner_id: strawberry.Private[Any]
 
-    @strawberry.field(description="The user responsible for this customer.")
+    @strawberry.field(
+        description="The user responsible for this customer.", permission_classes=can_read("user")
+    )
     async def owner(self, info: Info) -> User | None:
         return await load_node(info, User, self.owner_id)
 
@@ -215,8 +219,7 @@ class Customer(Node):
 class Contact(Node):
     first_name: str
     last_name: str
-    email: str | None
-    phone: str | None
+    row: strawberry.Private[Any]
     title: str | None
     marketing_opt_in: bool = strawberry.field(description="Consent to marketing messages.")
     opt_in_at: datetime | None
@@ -229,11 +232,25 @@ class Contact(Node):
     customer_id: strawberry.Private[Any]
     owner_id: strawberry.Private[Any]
 
-    @strawberry.field(description="The customer this person works at.")
+    @strawberry.field(description="Email address; masked without the pii:read scope.")
+    def email(self, info: Info) -> str | None:
+        email: str | None = self.row.email
+        return email if can_see_pii(info) else mask_email(email)
+
+    @strawberry.field(description="Phone number; masked without the pii:read scope.")
+    def phone(self, info: Info) -> str | None:
+        phone: str | None = self.row.phone
+        return phone if can_see_pii(info) else mask_phone(phone)
+
+    @strawberry.field(
+        description="The customer this person works at.", permission_classes=can_read("customer")
+    )
     async def customer(self, info: Info) -> Customer | None:
         return await load_node(info, Customer, self.customer_id)
 
-    @strawberry.field(description="The user responsible for this contact.")
+    @strawberry.field(
+        description="The user responsible for this contact.", permission_classes=can_read("user")
+    )
     async def owner(self, info: Info) -> User | None:
         return await load_node(info, User, self.owner_id)
 

@@ -23,6 +23,7 @@ from schema.filters import (
     enum_filter,
 )
 from schema.node import Node
+from schema.permissions import can_read
 from schema.users import User, UserFilter
 
 StageKind = strawberry.enum(
@@ -96,7 +97,9 @@ class Stage(Node):
     kind: StageKind
     pipeline_id: strawberry.Private[Any]
 
-    @strawberry.field(description="The pipeline this stage belongs to.")
+    @strawberry.field(
+        description="The pipeline this stage belongs to.", permission_classes=can_read("pipeline")
+    )
     async def pipeline(self, info: Info) -> Pipeline | None:
         return await load_node(info, Pipeline, self.pipeline_id)
 
@@ -120,15 +123,18 @@ class DealStageChange(Node):
     to_stage_id: strawberry.Private[Any]
     changed_by_id: strawberry.Private[Any]
 
-    @strawberry.field(description="Stage before the move; null when the deal was created.")
+    @strawberry.field(
+        description="Stage before the move; null when the deal was created.",
+        permission_classes=can_read("stage"),
+    )
     async def from_stage(self, info: Info) -> Stage | None:
         return await load_node(info, Stage, self.from_stage_id)
 
-    @strawberry.field(description="Stage after the move.")
+    @strawberry.field(description="Stage after the move.", permission_classes=can_read("stage"))
     async def to_stage(self, info: Info) -> Stage | None:
         return await load_node(info, Stage, self.to_stage_id)
 
-    @strawberry.field(description="Who moved it.")
+    @strawberry.field(description="Who moved it.", permission_classes=can_read("user"))
     async def changed_by(self, info: Info) -> User | None:
         return await load_node(info, User, self.changed_by_id)
 
@@ -151,23 +157,29 @@ class Deal(Node):
     owner_id: strawberry.Private[Any]
     campaign_id: strawberry.Private[Any]
 
-    @strawberry.field(description="The customer the deal is with.")
+    @strawberry.field(
+        description="The customer the deal is with.", permission_classes=can_read("customer")
+    )
     async def customer(self, info: Info) -> Customer | None:
         return await load_node(info, Customer, self.customer_id)
 
-    @strawberry.field(description="The main contact.")
+    @strawberry.field(description="The main contact.", permission_classes=can_read("contact"))
     async def contact(self, info: Info) -> Contact | None:
         return await load_node(info, Contact, self.contact_id)
 
-    @strawberry.field(description="The current stage.")
+    @strawberry.field(description="The current stage.", permission_classes=can_read("stage"))
     async def stage(self, info: Info) -> Stage | None:
         return await load_node(info, Stage, self.stage_id)
 
-    @strawberry.field(description="The user who owns the deal.")
+    @strawberry.field(
+        description="The user who owns the deal.", permission_classes=can_read("user")
+    )
     async def owner(self, info: Info) -> User | None:
         return await load_node(info, User, self.owner_id)
 
-    @strawberry.field(description="The campaign the deal came from.")
+    @strawberry.field(
+        description="The campaign the deal came from.", permission_classes=can_read("campaign")
+    )
     async def campaign(self, info: Info) -> CampaignT | None:
         from schema.campaigns import Campaign as CampaignType
 

@@ -25,6 +25,7 @@ from schema.errors import UserError, camel, user_errors
 from schema.ids import decode_id_of
 from schema.inputs import to_values
 from schema.node import Node
+from schema.permissions import can_write
 
 MAX_BATCH = 100
 Action = Callable[[AsyncSession, Principal], Awaitable[Any]]
@@ -73,6 +74,7 @@ def entity_mutations(
     name = node.type_name()
     field = name[0].lower() + name[1:]
     payload = _payload_type(node, field)
+    allowed = can_write(rules.entity)
 
     async def run(info: Info, action: Action, prefix: tuple[str, ...] = ("input",)) -> Any:
         try:
@@ -122,10 +124,11 @@ def entity_mutations(
     }
     fields = {
         f"create_{_snake(name)}": strawberry.mutation(
-            resolver=create, description=f"Create a {name}."
+            resolver=create, description=f"Create a {name}.", permission_classes=allowed
         ),
         f"update_{_snake(name)}": strawberry.mutation(
             resolver=update,
+            permission_classes=allowed,
             description=f"Change the given fields of a {name}. With `expectedVersion`, "
             "refuse with CONFLICT if it was changed meanwhile.",
         ),
@@ -139,10 +142,14 @@ def entity_mutations(
         }
         restore.__annotations__ = {"info": Info, "id": strawberry.ID, "return": payload}
         fields[f"delete_{_snake(name)}"] = strawberry.mutation(
-            resolver=delete, description=f"Move a {name} to the trash (restorable)."
+            resolver=delete,
+            description=f"Move a {name} to the trash (restorable).",
+            permission_classes=allowed,
         )
         fields[f"restore_{_snake(name)}"] = strawberry.mutation(
-            resolver=restore, description=f"Bring a {name} back from the trash."
+            resolver=restore,
+            description=f"Bring a {name} back from the trash.",
+            permission_classes=allowed,
         )
     if upsert:
         fields[f"upsert_{_snake(name)}s"] = _upsert_field(rules, node, field, create_input)
@@ -181,6 +188,7 @@ def _upsert_field(rules: EntityRules[Any], node: type[Node], field: str, item_in
     upsert.__annotations__ = {"info": Info, "inputs": list[item_input], "return": list[result]}
     return strawberry.mutation(
         resolver=upsert,
+        permission_classes=can_write(rules.entity),
         description=f"Create or update up to {MAX_BATCH} {name}s by `externalId`. Each record "
         "succeeds or fails on its own; a failed record changes nothing.",
     )

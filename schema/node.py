@@ -24,7 +24,7 @@ class Node:
     def from_row(cls, row: Any) -> Self:
         """The schema object for a database row: every field whose name is a column."""
         names = _init_fields(cls)
-        values = {name: getattr(row, name) for name in names}
+        values = {name: row if name == "row" else getattr(row, name) for name in names}
         return cls(id=strawberry.ID(encode_id(cls.type_name(), row.id)), pk=row.id, **values)
 
     @classmethod

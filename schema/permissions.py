@@ -7,7 +7,7 @@ from typing import Any
 
 from strawberry.permission import BasePermission
 
-from resolvers.permissions import Scope, has_scope
+from resolvers.permissions import READ_SCOPES, WRITE_SCOPES, Scope, has_scope
 
 
 @cache
@@ -23,3 +23,17 @@ def requires(scope: Scope) -> type[BasePermission]:
 
     RequiresScope.__name__ = f"Requires_{scope.name}"
     return RequiresScope
+
+
+def can_see_pii(info: Any) -> bool:
+    return has_scope(info.context.principal, Scope.PII_READ)
+
+
+def can_read(type_key: str) -> list[type[BasePermission]]:
+    """The permission classes of a field that returns objects of ``type_key``."""
+    return [requires(READ_SCOPES[type_key])]
+
+
+def can_write(entity: str) -> list[type[BasePermission]]:
+    """The permission classes of a mutation that writes ``entity``."""
+    return [requires(WRITE_SCOPES[entity])]

@@ -16,6 +16,7 @@ from schema.context import Info
 from schema.customers import Customer, CustomerFilter
 from schema.filters import DateTimeFilter, DecimalFilter, IDFilter, StringFilter, enum_filter
 from schema.node import Node
+from schema.permissions import can_read
 
 PurchaseKind = strawberry.enum(PurchaseKindModel, name="PurchaseKind")
 PurchaseStatus = strawberry.enum(PurchaseStatusModel, name="PurchaseStatus")
@@ -74,7 +75,7 @@ class Purchase(Node):
     deleted_at: datetime | None
     customer_id: strawberry.Private[Any]
 
-    @strawberry.field(description="Who bought.")
+    @strawberry.field(description="Who bought.", permission_classes=can_read("customer"))
     async def customer(self, info: Info) -> Customer | None:
         return await load_node(info, Customer, self.customer_id)
 

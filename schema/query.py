@@ -7,6 +7,7 @@ from graphql import GraphQLError
 
 from resolvers.errors import InvalidArgumentError
 from resolvers.graph import SPECS
+from resolvers.permissions import READ_SCOPES, has_scope
 from schema.activities import Interaction, InteractionFilter, InteractionOrder
 from schema.campaigns import (
     Campaign,
@@ -16,6 +17,7 @@ from schema.campaigns import (
     CampaignMemberOrder,
     CampaignOrder,
 )
+from schema.clients import API_CLIENTS, ApiClient
 from schema.connections import list_field
 from schema.context import Info
 from schema.customers import (
@@ -63,6 +65,7 @@ NODE_TYPES: dict[str, tuple[type[Node], str]] = {
         (CampaignMember, "campaign_member"),
         (Ticket, "ticket"),
         (TicketComment, "ticket_comment"),
+        (ApiClient, "api_client"),
     )
 }
 
@@ -75,6 +78,8 @@ async def _load(info: Info, global_id: str, argument: str) -> Node | None:
     if type_name not in NODE_TYPES:
         return None
     node, key = NODE_TYPES[type_name]
+    if not has_scope(info.context.principal, READ_SCOPES[key]):
+        return None  # as if it did not exist
     row = await info.context.loaders.by_id(SPECS[key].table).load(row_id)
     return node.from_optional(row)
 
@@ -142,3 +147,4 @@ class Query:
     )
     users = list_field("user", User, UserFilter, UserOrder, "name", "Users.", True)
     teams = list_field("team", Team, TeamFilter, TeamOrder, "name", "Teams.")
+    api_clients = API_CLIENTS

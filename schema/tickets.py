@@ -16,6 +16,7 @@ from schema.context import Info
 from schema.customers import Contact, ContactFilter, Customer, CustomerFilter
 from schema.filters import BooleanFilter, DateTimeFilter, IDFilter, StringFilter, enum_filter
 from schema.node import Node
+from schema.permissions import can_read
 from schema.users import User, UserFilter
 
 TicketStatus = strawberry.enum(TicketStatusModel, name="TicketStatus")
@@ -77,11 +78,14 @@ class TicketComment(Node):
     ticket_id: strawberry.Private[Any]
     author_id: strawberry.Private[Any]
 
-    @strawberry.field(description="The ticket commented on.")
+    @strawberry.field(description="The ticket commented on.", permission_classes=can_read("ticket"))
     async def ticket(self, info: Info) -> Ticket | None:
         return await load_node(info, Ticket, self.ticket_id)
 
-    @strawberry.field(description="Who wrote it (null for the customer or a system).")
+    @strawberry.field(
+        description="Who wrote it (null for the customer or a system).",
+        permission_classes=can_read("user"),
+    )
     async def author(self, info: Info) -> User | None:
         return await load_node(info, User, self.author_id)
 
@@ -103,15 +107,15 @@ class Ticket(Node):
     contact_id: strawberry.Private[Any]
     assignee_id: strawberry.Private[Any]
 
-    @strawberry.field(description="The customer asking.")
+    @strawberry.field(description="The customer asking.", permission_classes=can_read("customer"))
     async def customer(self, info: Info) -> Customer | None:
         return await load_node(info, Customer, self.customer_id)
 
-    @strawberry.field(description="The person asking.")
+    @strawberry.field(description="The person asking.", permission_classes=can_read("contact"))
     async def contact(self, info: Info) -> Contact | None:
         return await load_node(info, Contact, self.contact_id)
 
-    @strawberry.field(description="The user working on it.")
+    @strawberry.field(description="The user working on it.", permission_classes=can_read("user"))
     async def assignee(self, info: Info) -> User | None:
         return await load_node(info, User, self.assignee_id)
 

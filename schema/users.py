@@ -13,6 +13,7 @@ from schema.connections import connection_field, load_node, order_input
 from schema.context import Info
 from schema.filters import BooleanFilter, DateTimeFilter, IDFilter, StringFilter, enum_filter
 from schema.node import Node
+from schema.permissions import can_read
 
 Role = strawberry.enum(RoleModel, name="Role", description="What a user may do in the CRM.")
 RoleFilter = enum_filter(RoleModel, "RoleFilter")
@@ -57,13 +58,13 @@ class User(Node):
     team_id: strawberry.Private[object]
     manager_id: strawberry.Private[object]
 
-    @strawberry.field(description="The team the user works in.")
-    async def team(
-        self, info: strawberry.Info
-    ) -> Annotated[Team, strawberry.lazy("schema.users")] | None:
+    @strawberry.field(
+        description="The team the user works in.", permission_classes=can_read("team")
+    )
+    async def team(self, info: Info) -> Annotated[Team, strawberry.lazy("schema.users")] | None:
         return await load_node(info, Team, self.team_id)
 
-    @strawberry.field(description="The user's manager.")
+    @strawberry.field(description="The user's manager.", permission_classes=can_read("user"))
     async def manager(self, info: Info) -> User | None:
         return await load_node(info, User, self.manager_id)
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from models import Pipeline, Stage, StageKind, Team, User
+from models import ApiClient, Pipeline, Stage, StageKind, Team, User
 from resolvers.activities.service import INTERACTION_RULES
 from resolvers.campaigns.service import CAMPAIGN_MEMBER_RULES, CAMPAIGN_RULES
 from resolvers.crud import EntityRules, create_entity
@@ -75,6 +75,11 @@ class Factory:
                 )
             )
         return pipeline, stages
+
+    async def api_client(self, client_id: str, scopes: list[str]) -> ApiClient:
+        """A registered partner client (its secret is unusable: tests issue its tokens)."""
+        client = ApiClient(name=client_id, client_id=client_id, secret_hash="!", scopes=scopes)
+        return await self._add(client)  # type: ignore[no-any-return]
 
     async def customer(self, **values: Any) -> Any:
         return await self._create(CUSTOMER_RULES, {"name": f"Customer {next(_numbers)}", **values})
