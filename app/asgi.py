@@ -19,7 +19,9 @@ from app.db import create_engine, create_session_factory
 from app.graphql_http import GraphQLEndpoint
 from app.migrations import current_revision, head_revision
 from app.oauth import TokenEndpoint
+from app.rate_limit import create_rate_limiter
 from app.settings import Settings, get_settings
+from resolvers.audit import current_client_ip
 from resolvers.events import current_request_id
 
 access_log = logging.getLogger("crm.access")
@@ -40,6 +42,8 @@ class RequestIdMiddleware:
         request_id = given if given.isprintable() and given else uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = request_id
         token = current_request_id.set(request_id)
+        client = scope.get("client")
+        ip_token = current_client_ip.set(client[0] if client else None)
         started = time.perf_counter()
         status = 500
 
@@ -63,6 +67,7 @@ class RequestIdMiddleware:
                 },
             )
             current_request_id.reset(token)
+            current_client_ip.reset(ip_token)
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -95,7 +100,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         yield
         await engine.dispose()
 
-    graphql = GraphQLEndpoint(settings, session_factory)
+    graphql = GraphQLEndpoint(settings, session_factory, create_rate_limiter(settings))
     oauth_token = TokenEndpoint(settings, session_factory)
     app = Starlette(
         routes=[

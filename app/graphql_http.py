@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import uuid
 from functools import lru_cache
 from typing import Any
 
 from graphql import (
     DocumentNode,
+    FragmentDefinitionNode,
     GraphQLError,
     GraphQLSyntaxError,
     OperationDefinitionNode,
@@ -28,8 +30,12 @@ from strawberry.http.ides import get_graphql_ide_html
 from strawberry.types import ExecutionResult
 
 from app.auth import AuthenticationError, authenticate_request
+from app.limits import Limits, measure
+from app.rate_limit import RateLimiter, retry_after
 from app.settings import Environment, Settings
 from resolvers.events import current_request_id
+from resolvers.permissions import Scope, has_scope
+from resolvers.principal import Principal
 from schema import schema
 from schema.context import Context
 from schema.errors import RequestErrorCode
@@ -38,7 +44,6 @@ logger = logging.getLogger("crm.graphql")
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
-MAX_BODY_BYTES = 1_000_000
 
 
 class RequestError(Exception):
@@ -85,7 +90,8 @@ def _operation(document: DocumentNode, name: str | None) -> OperationDefinitionN
     return next((o for o in operations if o.name and o.name.value == name), None)
 
 
-async def _params(request: Request) -> dict[str, Any]:
+async def _params(request: Request, max_body_bytes: int) -> Any:
+    """The request's parameters: a dict, or a list of dicts for a batch (POST only)."""
     if request.method == "GET":
         params: dict[str, Any] = dict(request.query_params)
         if "variables" in params:
@@ -98,27 +104,31 @@ async def _params(request: Request) -> dict[str, Any]:
         return params
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type != JSON:
+        # Refusing form posts also closes the door to cross-site request forgery.
         raise RequestError(
             415, "send the request body as application/json", RequestErrorCode.BAD_USER_INPUT
         )
     body = await request.body()
-    if len(body) > MAX_BODY_BYTES:
-        raise RequestError(413, "request body too large", RequestErrorCode.BAD_USER_INPUT)
+    if len(body) > max_body_bytes:
+        raise RequestError(
+            413, f"request body over {max_body_bytes} bytes", RequestErrorCode.LIMIT_EXCEEDED
+        )
     try:
         params = json.loads(body)
     except ValueError as exc:
         raise RequestError(400, "body is not valid JSON", RequestErrorCode.BAD_USER_INPUT) from exc
-    if not isinstance(params, dict):
-        raise RequestError(400, "body must be a JSON object", RequestErrorCode.BAD_USER_INPUT)
+    if not isinstance(params, dict | list) or (isinstance(params, list) and not params):
+        raise RequestError(
+            400, "body must be an object or a non-empty list", RequestErrorCode.BAD_USER_INPUT
+        )
     return params
 
 
-def _check_params(params: dict[str, Any]) -> tuple[str, dict[str, Any] | None, str | None]:
-    query, variables, name = (
-        params.get("query"),
-        params.get("variables"),
-        params.get("operationName"),
-    )
+def _check_params(params: Any) -> tuple[str, dict[str, Any] | None, str | None]:
+    if not isinstance(params, dict):
+        raise RequestError(400, "each operation must be an object", RequestErrorCode.BAD_USER_INPUT)
+    query, variables = params.get("query"), params.get("variables")
+    name = params.get("operationName")
     if not isinstance(query, str) or not query.strip():
         raise RequestError(400, "a query string is required", RequestErrorCode.BAD_USER_INPUT)
     if variables is not None and not isinstance(variables, dict):
@@ -128,12 +138,23 @@ def _check_params(params: dict[str, Any]) -> tuple[str, dict[str, Any] | None, s
     return query, variables, name
 
 
+_SUGGESTION = re.compile(r" Did you mean .*\?$")
+
+
 class GraphQLEndpoint:
     """The `/graphql` endpoint: GraphiQL for browsers, GraphQL over HTTP for clients."""
 
-    def __init__(self, settings: Settings, session_factory: Any) -> None:
+    def __init__(self, settings: Settings, session_factory: Any, rate_limiter: RateLimiter) -> None:
         self.settings = settings
         self.session_factory = session_factory
+        self.rate_limiter = rate_limiter
+        self.limits = Limits(
+            max_depth=settings.max_query_depth,
+            max_cost=settings.max_query_cost,
+            max_aliases=settings.max_query_aliases,
+            max_root_fields=settings.max_root_fields,
+        )
+        self.production = settings.crm_env is Environment.PRODUCTION
 
     async def handle(self, request: Request) -> Response:
         request_id = getattr(request.state, "request_id", None) or uuid.uuid4().hex
@@ -146,20 +167,85 @@ class GraphQLEndpoint:
                     406, f"accept {GRAPHQL_RESPONSE} or {JSON}", RequestErrorCode.BAD_USER_INPUT
                 )
             principal = await self._principal(request)
-            query, variables, name = _check_params(await _params(request))
-            document = self._checked_document(query, name, request.method, media_type)
+            await self._take_token(principal)
+            params = await _params(request, self.settings.max_body_bytes)
             context = Context(principal, self.session_factory, request_id, request)
-            token = current_request_id.set(request_id)
-            try:
-                result = await schema.execute(
-                    query, variable_values=variables, context_value=context, operation_name=name
-                )
-            finally:
-                current_request_id.reset(token)
-            del document
+            if isinstance(params, list):
+                return await self._batch(params, request.method, media_type, context)
+            result = await self._execute(params, request.method, media_type, context)
         except RequestError as exc:
             return self._errors(exc.status, [_error(str(exc), exc.code)], media_type, exc.headers)
-        return self._result(result, media_type or GRAPHQL_RESPONSE, request_id)
+        return self._result(result, media_type, request_id)
+
+    async def _execute(
+        self, params: Any, method: str, media_type: str, context: Context
+    ) -> ExecutionResult:
+        """Check one operation against every limit, then run it."""
+        query, variables, name = _check_params(params)
+        document, operation = self._checked_document(query, name, method, media_type)
+        self._check_shape(document, operation, variables, context, media_type)
+        token = current_request_id.set(context.request_id)
+        try:
+            return await schema.execute(
+                query, variable_values=variables, context_value=context, operation_name=name
+            )
+        finally:
+            current_request_id.reset(token)
+
+    async def _batch(
+        self, operations: list[Any], method: str, media_type: str, context: Context
+    ) -> Response:
+        """Several operations in one request, each answered on its own, in order."""
+        if len(operations) > self.settings.max_batch_operations:
+            raise RequestError(
+                400,
+                f"at most {self.settings.max_batch_operations} operations per batch",
+                RequestErrorCode.LIMIT_EXCEEDED,
+            )
+        bodies: list[dict[str, Any]] = []
+        for params in operations:
+            # Each operation of a batch is a request of its own for the rate limit.
+            await self._take_token(context.principal)
+            try:
+                result = await self._execute(params, method, media_type, context)
+                bodies.append(self._body(result, context.request_id)[0])
+            except RequestError as exc:
+                bodies.append({"errors": [_error(str(exc), exc.code)]})
+        return JSONResponse(bodies, media_type=media_type)
+
+    async def _take_token(self, principal: Principal) -> None:
+        wait = await self.rate_limiter.take(principal.actor)
+        if wait > 0:
+            raise RequestError(
+                429,
+                "rate limit exceeded; retry later",
+                RequestErrorCode.RATE_LIMITED,
+                **{"Retry-After": retry_after(wait)},
+            )
+
+    def _check_shape(
+        self,
+        document: DocumentNode,
+        operation: OperationDefinitionNode,
+        variables: dict[str, Any] | None,
+        context: Context,
+        media_type: str,
+    ) -> None:
+        status = 400 if media_type == GRAPHQL_RESPONSE else 200
+        fragments = {
+            d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+        }
+        shape = measure(schema._schema, operation, fragments, variables)
+        if (violation := shape.violation(self.limits)) is not None:
+            raise RequestError(status, violation, RequestErrorCode.LIMIT_EXCEEDED)
+        if (
+            shape.introspection
+            and self.production
+            and not has_scope(context.principal, Scope.INTROSPECTION)
+        ):
+            raise RequestError(
+                status, "introspection needs the introspection scope", RequestErrorCode.FORBIDDEN
+            )
 
     def _wants_ide(self, request: Request) -> bool:
         accept = request.headers.get("accept", "")
@@ -181,17 +267,16 @@ class GraphQLEndpoint:
 
     def _checked_document(
         self, query: str, name: str | None, method: str, media_type: str
-    ) -> DocumentNode:
+    ) -> tuple[DocumentNode, OperationDefinitionNode]:
         document = _document(query)
         status = 400 if media_type == GRAPHQL_RESPONSE else 200
         if isinstance(document, GraphQLError):
             raise RequestError(status, document.message, RequestErrorCode.GRAPHQL_PARSE_FAILED)
         errors = _validation_errors(query)
         if errors:
+            messages = [self._message(e.message) for e in errors]
             raise RequestError(
-                status,
-                "; ".join(e.message for e in errors),
-                RequestErrorCode.GRAPHQL_VALIDATION_FAILED,
+                status, "; ".join(messages), RequestErrorCode.GRAPHQL_VALIDATION_FAILED
             )
         operation = _operation(document, name)
         if operation is None:
@@ -205,7 +290,11 @@ class GraphQLEndpoint:
                 RequestErrorCode.BAD_USER_INPUT,
                 Allow="POST",
             )
-        return document
+        return document, operation
+
+    def _message(self, message: str) -> str:
+        # In production, "Did you mean ...?" would map the schema for a hostile client.
+        return _SUGGESTION.sub("", message) if self.production else message
 
     def _errors(
         self,
@@ -221,15 +310,21 @@ class GraphQLEndpoint:
             headers=headers,
         )
 
-    def _result(self, result: ExecutionResult, media_type: str, request_id: str) -> Response:
+    def _body(self, result: ExecutionResult, request_id: str) -> tuple[dict[str, Any], bool]:
+        """The response body, and whether it is a request error (no field ran)."""
         body: dict[str, Any] = {"data": result.data}
-        status = 200
-        if result.errors:
-            body["errors"] = [self._format(error, request_id) for error in result.errors]
-            # No field ran (e.g. variables did not coerce): a request error.
-            if result.data is None and all(e.path is None for e in result.errors):
-                body.pop("data")
-                status = 400 if media_type == GRAPHQL_RESPONSE else 200
+        if not result.errors:
+            return body, False
+        body["errors"] = [self._format(error, request_id) for error in result.errors]
+        # No field ran (e.g. variables did not coerce): a request error.
+        if result.data is None and all(e.path is None for e in result.errors):
+            body.pop("data")
+            return body, True
+        return body, False
+
+    def _result(self, result: ExecutionResult, media_type: str, request_id: str) -> Response:
+        body, request_error = self._body(result, request_id)
+        status = 400 if request_error and media_type == GRAPHQL_RESPONSE else 200
         return JSONResponse(body, status_code=status, media_type=media_type)
 
     def _format(self, error: GraphQLError, request_id: str) -> dict[str, Any]:
@@ -240,13 +335,14 @@ class GraphQLEndpoint:
             logger.error(
                 "unexpected error %s in request %s", error_id, request_id, exc_info=original
             )
-            masked = self.settings.crm_env is Environment.PRODUCTION
-            formatted["message"] = "Internal server error" if masked else str(original)
+            formatted["message"] = "Internal server error" if self.production else str(original)
             formatted["extensions"] = {
                 "code": RequestErrorCode.INTERNAL_SERVER_ERROR.value,
                 "errorId": error_id,
             }
-        elif "code" not in (formatted.get("extensions") or {}):
+        else:
+            formatted["message"] = self._message(formatted["message"])
+        if "code" not in (formatted.get("extensions") or {}):
             formatted.setdefault("extensions", {})["code"] = RequestErrorCode.BAD_USER_INPUT.value
         return formatted
 

@@ -47,6 +47,20 @@ class Settings(BaseSettings):
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 
+    # Abuse limits, checked before a query runs.
+    max_query_depth: int = Field(default=12, gt=0, description="Nesting of fields.")
+    max_query_cost: int = Field(
+        default=25_000, gt=0, description="Fields times the page sizes around them."
+    )
+    max_query_aliases: int = Field(default=30, ge=0)
+    max_root_fields: int = Field(default=20, gt=0)
+    max_batch_operations: int = Field(default=10, gt=0, description="Operations per batch.")
+    max_body_bytes: int = Field(default=1_000_000, gt=0)
+    rate_limit_per_second: float = Field(
+        default=20.0, gt=0, description="Requests a principal may make per second, sustained."
+    )
+    rate_limit_burst: int = Field(default=100, gt=0, description="Requests allowed at once.")
+
     # Partners (OAuth2 client credentials) and frontend users (OpenID Connect).
     oauth_token_ttl_seconds: int = Field(
         default=900, gt=0, description="Lifetime of tokens issued at /oauth/token."

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from functools import lru_cache
 
 from resolvers.principal import Principal, PrincipalKind
 
@@ -74,6 +75,7 @@ ROLE_SCOPES: dict[str, frozenset[Scope]] = {
 }
 
 
+@lru_cache(maxsize=4096)
 def effective_scopes(principal: Principal) -> frozenset[str]:
     """Users and operators get their role's scopes; API clients the scopes they were granted."""
     if principal.kind is PrincipalKind.CLIENT:

@@ -29,14 +29,26 @@ T = TypeVar("T", bound=Node)
 class PageInfo:
     has_next_page: bool
     has_previous_page: bool
-    start_cursor: str | None
-    end_cursor: str | None
+    page: strawberry.Private[Page]
+
+    @strawberry.field(description="Cursor of the first node of the page.")
+    def start_cursor(self) -> str | None:
+        return self.page.cursor(self.page.rows[0]) if self.page.rows else None
+
+    @strawberry.field(description="Cursor of the last node of the page.")
+    def end_cursor(self) -> str | None:
+        return self.page.cursor(self.page.rows[-1]) if self.page.rows else None
 
 
 @strawberry.type(description="A node and the cursor of its position.")
 class Edge(Generic[T]):
-    cursor: str
     node: T
+    row: strawberry.Private[Any]
+    page: strawberry.Private[Page]
+
+    @strawberry.field(description="Pass as `after` (or `before`) to continue from this node.")
+    def cursor(self) -> str:
+        return self.page.cursor(self.row)
 
 
 @strawberry.type(description="A page of a list, paginated by opaque cursors.")
@@ -58,18 +70,16 @@ class OrderDirection(Enum):
 
 
 def build_connection(page: Page, node: type[T], count: Callable[[], Awaitable[int]]) -> Any:
-    nodes = [node.from_row(row) for row in page.rows]
-    edges = [
-        Edge(cursor=page.cursor(row), node=item) for row, item in zip(page.rows, nodes, strict=True)
-    ]
+    """A connection over a page; cursors are encoded only where the query asks for them."""
+    rows = page.rows
+    nodes = [node.from_row(row) for row in rows]
     return Connection(
-        edges=edges,
+        edges=[Edge(node=item, row=row, page=page) for row, item in zip(rows, nodes, strict=True)],
         nodes=nodes,
         page_info=PageInfo(
             has_next_page=page.has_next_page,
             has_previous_page=page.has_previous_page,
-            start_cursor=edges[0].cursor if edges else None,
-            end_cursor=edges[-1].cursor if edges else None,
+            page=page,
         ),
         count=count,
     )

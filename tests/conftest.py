@@ -53,7 +53,14 @@ async def _drop_everything(url: str) -> None:
 
 @pytest.fixture(scope="session")
 def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, crm_env="development", log_level="WARNING")
+    # Rate limits have tests of their own; here they would only make the suite flaky.
+    return Settings(
+        database_url=database_url,
+        crm_env="development",
+        log_level="WARNING",
+        rate_limit_per_second=1_000_000,
+        rate_limit_burst=1_000_000,
+    )
 
 
 @pytest.fixture(scope="session")
