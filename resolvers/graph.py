@@ -14,6 +14,7 @@ from sqlalchemy.sql.elements import KeyedColumnElement
 
 from models import (
     ApiClient,
+    AuditEntry,
     Campaign,
     CampaignMember,
     Contact,
@@ -51,6 +52,7 @@ members = table_of(CampaignMember)
 tickets = table_of(Ticket)
 comments = table_of(TicketComment)
 api_clients = table_of(ApiClient)
+audit_log = table_of(AuditEntry)
 
 
 def _fields(table: Table, *names: str) -> dict[str, KeyedColumnElement[Any]]:
@@ -284,6 +286,12 @@ SPECS: Mapping[str, FilterSpec] = {
     "api_client": FilterSpec(
         api_clients, _fields(api_clients, "name", "client_id", "revoked_at", "created_at")
     ),
+    "audit_entry": FilterSpec(
+        audit_log,
+        _fields(
+            audit_log, "actor", "action", "entity_type", "entity_id", "occurred_at", "request_id"
+        ),
+    ),
 }
 
 # Orderable fields: indexed and never null, so that keyset cursors are exact.
@@ -337,6 +345,7 @@ ORDERINGS: Mapping[str, Mapping[str, KeyedColumnElement[Any]]] = {
     },
     "ticket_comment": {"created_at": comments.c.created_at},
     "api_client": {"name": api_clients.c.name, "created_at": api_clients.c.created_at},
+    "audit_entry": {"occurred_at": audit_log.c.occurred_at},
 }
 
 

@@ -17,6 +17,7 @@ from schema.campaigns import (
     CampaignMemberOrder,
     CampaignOrder,
 )
+from schema.audit import AuditEntry, AuditEntryFilter, AuditEntryOrder
 from schema.clients import API_CLIENTS, ApiClient
 from schema.connections import list_field
 from schema.context import Info
@@ -66,6 +67,7 @@ NODE_TYPES: dict[str, tuple[type[Node], str]] = {
         (Ticket, "ticket"),
         (TicketComment, "ticket_comment"),
         (ApiClient, "api_client"),
+        (AuditEntry, "audit_entry"),
     )
 }
 
@@ -148,3 +150,11 @@ class Query:
     users = list_field("user", User, UserFilter, UserOrder, "name", "Users.", True)
     teams = list_field("team", Team, TeamFilter, TeamOrder, "name", "Teams.")
     api_clients = API_CLIENTS
+    audit_log = list_field(
+        "audit_entry",
+        AuditEntry,
+        AuditEntryFilter,
+        AuditEntryOrder,
+        "occurred_at",
+        "Every change, sign-in failure and API-client change (audit:read). Append-only.",
+    )
