@@ -9,6 +9,7 @@ from resolvers.errors import InvalidArgumentError
 from resolvers.graph import SPECS
 from resolvers.permissions import READ_SCOPES, has_scope
 from schema.activities import Interaction, InteractionFilter, InteractionOrder
+from schema.audit import AuditEntry, AuditEntryFilter, AuditEntryOrder
 from schema.campaigns import (
     Campaign,
     CampaignFilter,
@@ -17,7 +18,6 @@ from schema.campaigns import (
     CampaignMemberOrder,
     CampaignOrder,
 )
-from schema.audit import AuditEntry, AuditEntryFilter, AuditEntryOrder
 from schema.clients import API_CLIENTS, ApiClient
 from schema.connections import list_field
 from schema.context import Info
