@@ -105,7 +105,7 @@ class Loaders:
             ordering.field,
             ordering.descending,
             request,
-            canonical_json(filter_),
+            canonical_json(filter_) if filter_ else "",
         )
         return self._get(key, batch)
 
@@ -120,4 +120,6 @@ class Loaders:
                 counts: dict[Any, int] = dict((await session.execute(grouped)).all())
             return [int(counts.get(key, 0)) for key in keys]
 
-        return self._get(("count", relation.name, canonical_json(filter_)), batch)
+        return self._get(
+            ("count", relation.name, canonical_json(filter_) if filter_ else ""), batch
+        )
