@@ -20,8 +20,10 @@ from models import (
 )
 from resolvers.crud import EntityRules
 from resolvers.errors import ErrorCode, ServiceError
+from resolvers.events import record_event
 from resolvers.inputs import ExternalId, InputModel, LongText, Name, partial
 from resolvers.principal import Principal
+from resolvers.tables import json_value
 
 DONE = {TicketStatus.RESOLVED, TicketStatus.CLOSED}
 
@@ -73,6 +75,28 @@ async def _author(
         raise ServiceError.single(ErrorCode.VALIDATION, "a comment needs a body", "body")
 
 
+async def _record_ticket_events(
+    session: AsyncSession,
+    principal: Principal,
+    row: Any,
+    changes: dict[str, Any],
+    previous: dict[str, Any] | None,
+) -> None:
+    """`ticket.assigned`, `ticket.status_changed` and `ticket.resolved` beside `ticket.updated`."""
+    if previous is None:
+        return
+    events: list[tuple[str, dict[str, Any]]] = []
+    if "assignee_id" in changes and previous["assignee_id"] != row.assignee_id:
+        events.append(("ticket.assigned", {"from": previous["assignee_id"], "to": row.assignee_id}))
+    if "status" in changes and previous["status"] != row.status:
+        events.append(("ticket.status_changed", {"from": previous["status"], "to": row.status}))
+        if row.status == TicketStatus.RESOLVED:
+            events.append(("ticket.resolved", {"from": previous["status"], "to": row.status}))
+    for event_type, change in events:
+        data = {"ticket_id": str(row.id), **{k: json_value(v) for k, v in change.items()}}
+        record_event(session, principal, event_type, "ticket", row.id, row.version, data)
+
+
 TICKET_RULES = EntityRules(
     model=Ticket,
     entity="ticket",
@@ -80,6 +104,7 @@ TICKET_RULES = EntityRules(
     update_input=partial(TicketCreate, "TicketUpdate"),
     references={"customer_id": Customer, "contact_id": Contact, "assignee_id": User},
     before_write=_derive_ticket,
+    after_write=_record_ticket_events,
 )
 
 TICKET_COMMENT_RULES = EntityRules(
