@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import time
 import uuid
@@ -15,12 +17,15 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.crypto import MissingKeysError, install_encryption
 from app.db import create_engine, create_session_factory
 from app.graphql_http import GraphQLEndpoint
 from app.migrations import current_revision, head_revision
 from app.oauth import TokenEndpoint
 from app.rate_limit import create_rate_limiter
+from app.retention import run_retention_periodically
 from app.settings import Settings, get_settings
+from app.webhook_delivery import webhook_delivery
 from resolvers.audit import current_client_ip
 from resolvers.events import current_request_id
 
@@ -73,6 +78,12 @@ class RequestIdMiddleware:
 def create_app(settings: Settings | None = None) -> Starlette:
     """The application for these settings, with its own engine and session factory."""
     settings = settings or get_settings()
+    # Production without explicit keys may build the app (tests do) but not start serving.
+    missing_keys: MissingKeysError | None = None
+    try:
+        install_encryption(settings)
+    except MissingKeysError as exc:
+        missing_keys = exc
     engine = create_engine(
         settings.database_url, echo=settings.db_echo, pool_size=settings.db_pool_size
     )
@@ -97,7 +108,14 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        yield
+        if missing_keys is not None:
+            raise missing_keys
+        retention = asyncio.create_task(run_retention_periodically(settings, session_factory))
+        async with webhook_delivery(settings, session_factory):
+            yield
+        retention.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await retention
         await engine.dispose()
 
     graphql = GraphQLEndpoint(settings, session_factory, create_rate_limiter(settings))

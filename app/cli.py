@@ -10,7 +10,9 @@ from collections.abc import Sequence
 
 from sqlalchemy import select
 
+from app import cli_privacy
 from app.auth import issue_token
+from app.crypto import MissingKeysError, install_encryption
 from app.db import create_engine, create_session_factory
 from app.logs import configure_logging
 from app.migrations import upgrade_to_head
@@ -103,6 +105,17 @@ def _serve(settings: Settings, host: str, port: int) -> None:
     uvicorn.run("app.asgi:create_app", factory=True, host=host, port=port, log_config=None)
 
 
+def _worker(settings: Settings) -> None:
+    from arq.worker import run_worker
+
+    from webhooks.worker import WorkerSettings, redis_settings
+
+    if not settings.redis_url:
+        raise SystemExit("error: `crm worker` needs REDIS_URL; without it `crm serve` delivers")
+    configure_logging(settings.log_level)
+    run_worker(WorkerSettings, redis_settings=redis_settings(settings))  # type: ignore[arg-type]
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="crm", description="The CRM service.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -123,9 +136,17 @@ def main(argv: Sequence[str] | None = None) -> None:
     client_actions.add_parser("list", help="list clients")
     for action, text in (("rotate", "issue a new secret; prints it once"), ("revoke", "revoke")):
         client_actions.add_parser(action, help=text).add_argument("client_id")
+    commands.add_parser("worker", help="deliver webhooks as arq jobs (needs REDIS_URL)")
+    cli_privacy.add_commands(commands)
     args = parser.parse_args(argv)
 
     settings = get_settings()
+    # Everything that reads or writes rows needs the encryption keys (not `keys generate`).
+    if args.command != "token" and getattr(args, "action", None) != "generate":
+        try:
+            install_encryption(settings)
+        except MissingKeysError as exc:
+            raise SystemExit(f"error: {exc}") from exc
     if args.command == "serve":
         _serve(settings, args.host, args.port)
     elif args.command == "migrate":
@@ -139,6 +160,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         print(asyncio.run(_token(settings, args.role, args.email)))
     elif args.command == "clients":
         print("\n".join(asyncio.run(_clients(settings, args))))
+    elif args.command == "worker":
+        _worker(settings)
+    else:
+        print(asyncio.run(cli_privacy.run(settings, args)))
 
 
 if __name__ == "__main__":

@@ -33,9 +33,11 @@ from app.auth import AuthenticationError, authenticate_request
 from app.limits import Limits, measure
 from app.rate_limit import RateLimiter, retry_after
 from app.settings import Environment, Settings
+from resolvers.endpoints.service import TargetPolicy
 from resolvers.events import current_request_id
 from resolvers.permissions import Scope, has_scope
 from resolvers.principal import Principal
+from resolvers.webhook_targets import parse_networks
 from schema import schema
 from schema.context import Context
 from schema.errors import RequestErrorCode
@@ -155,6 +157,10 @@ class GraphQLEndpoint:
             max_root_fields=settings.max_root_fields,
         )
         self.production = settings.crm_env is Environment.PRODUCTION
+        self.webhook_policy = TargetPolicy(
+            allow_http=settings.webhook_allow_http,
+            allowed_networks=parse_networks(settings.webhook_allowed_networks),
+        )
 
     async def handle(self, request: Request) -> Response:
         request_id = getattr(request.state, "request_id", None) or uuid.uuid4().hex
@@ -169,7 +175,9 @@ class GraphQLEndpoint:
             principal = await self._principal(request)
             await self._take_token(principal)
             params = await _params(request, self.settings.max_body_bytes)
-            context = Context(principal, self.session_factory, request_id, request)
+            context = Context(
+                principal, self.session_factory, request_id, request, self.webhook_policy
+            )
             if isinstance(params, list):
                 return await self._batch(params, request.method, media_type, context)
             result = await self._execute(params, request.method, media_type, context)

@@ -72,9 +72,8 @@ class RedisRateLimiter:
     prefix: str = "crm:ratelimit:"
 
     async def take(self, key: str) -> float:
-        wait = await self.redis.eval(
-            _TAKE, 1, self.prefix + key, self.rate, self.burst, time.time()
-        )
+        args = (str(self.rate), str(self.burst), str(time.time()))
+        wait = await self.redis.eval(_TAKE, 1, self.prefix + key, *args)  # type: ignore[misc]
         return float(wait)
 
 

@@ -61,6 +61,19 @@ class Settings(BaseSettings):
     )
     rate_limit_burst: int = Field(default=100, gt=0, description="Requests allowed at once.")
 
+    # Webhook delivery.
+    webhook_allow_http: bool = Field(
+        default=False, description="Accept plain-http endpoint URLs (development, tests)."
+    )
+    webhook_allowed_networks: list[str] = Field(
+        default_factory=list,
+        description="Non-public networks endpoints may point to, e.g. 127.0.0.0/8 in development.",
+    )
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0, description="Per attempt.")
+    webhook_poll_seconds: float = Field(
+        default=1.0, gt=0, description="In-process dispatcher: how often it looks for due work."
+    )
+
     # Partners (OAuth2 client credentials) and frontend users (OpenID Connect).
     oauth_token_ttl_seconds: int = Field(
         default=900, gt=0, description="Lifetime of tokens issued at /oauth/token."
@@ -85,6 +98,25 @@ class Settings(BaseSettings):
         ):
             raise ValueError("OIDC_ISSUER needs OIDC_AUDIENCE and OIDC_JWKS_URL or OIDC_JWKS_FILE")
         return self
+
+    # Personal data: encryption at rest, lookup hashes and retention (docs/security.md).
+    crm_encryption_keys: str | None = Field(
+        default=None,
+        description="Comma-separated Fernet keys (`crm keys generate`): the first encrypts, "
+        "every one decrypts. Unset: derived from CRM_SECRET_KEY (development only).",
+    )
+    crm_hash_key: str | None = Field(
+        default=None,
+        min_length=32,
+        description="Key of the lookup hashes (contacts.phone_hash); never rotated without "
+        "re-hashing. Unset: derived from CRM_SECRET_KEY (development only).",
+    )
+    retention_days: int = Field(
+        default=30, gt=0, description="Soft-deleted rows are purged this many days after."
+    )
+    retention_interval_seconds: int = Field(
+        default=3600, gt=0, description="How often `crm serve` runs the purge."
+    )
 
 
 @lru_cache

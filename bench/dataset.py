@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,14 +13,26 @@ from pathlib import Path
 import asyncpg
 from sqlalchemy import text
 
+from app.crypto import install_encryption
 from app.db import create_engine
 from app.migrations import upgrade_to_head
 from app.seed import seed
+from app.settings import Settings
 
 BENCH_DIR = Path(__file__).resolve().parent.parent / "var" / "bench"
 PG_ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
 PG_DATABASE = "crm_bench"
 PG_URL = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{PG_DATABASE}"
+# Fixed keys for the throwaway benchmark data: the production-mode servers need explicit ones.
+BENCH_ENCRYPTION_KEY = base64.urlsafe_b64encode(hashlib.sha256(b"crm-bench").digest()).decode()
+BENCH_HASH_KEY = hashlib.sha256(b"crm-bench-hash").hexdigest()
+
+
+def use_bench_keys() -> None:
+    """Encryption keys for this process and the servers it starts (they inherit the env)."""
+    os.environ.setdefault("CRM_ENCRYPTION_KEYS", BENCH_ENCRYPTION_KEY)
+    os.environ.setdefault("CRM_HASH_KEY", BENCH_HASH_KEY)
+    install_encryption(Settings())
 
 
 @dataclass(frozen=True)
@@ -82,6 +97,7 @@ async def _seed_and_analyze(url: str, customers: int, seed_value: int) -> dict[s
 def prepare(backend: str, customers: int, seed_value: int = 42) -> Dataset:
     """Create a fresh database for ``backend`` ("sqlite" or "postgres"), migrate and seed it."""
     started = time.perf_counter()
+    use_bench_keys()
     if backend == "sqlite":
         BENCH_DIR.mkdir(parents=True, exist_ok=True)
         _remove_sqlite(customers)

@@ -21,6 +21,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from app.auth import AuthenticationError, authenticate
+from app.crypto import install_encryption
 from app.db import create_engine
 from app.settings import Settings, get_settings
 from models import Contact, Customer, Deal, Stage, Ticket
@@ -235,6 +236,8 @@ async def customer_search(
 def create_raw_app(settings: Settings | None = None) -> Starlette:
     """The raw endpoint: POST /raw/page and /raw/search take GraphQL-style `variables`."""
     settings = settings or get_settings()
+    # contacts.phone is encrypted: Core reads of the column decrypt with the same keyring.
+    install_encryption(settings)
     engine: AsyncEngine = create_engine(
         settings.database_url, echo=settings.db_echo, pool_size=settings.db_pool_size
     )

@@ -12,6 +12,7 @@ import sqlmodel
 from alembic import op
 
 import models.base
+import models.encryption  # noqa: F401  (types used by later migrations)
 ${imports if imports else ""}
 
 revision: str = ${repr(up_revision)}

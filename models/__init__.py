@@ -12,10 +12,18 @@ from models.campaigns import (
 from models.customers import Contact, Customer, LifecycleStage
 from models.deals import Deal, DealStageChange, Pipeline, Stage, StageKind
 from models.events import Event
+from models.privacy import Consent, ConsentPurpose
 from models.purchases import Purchase, PurchaseKind, PurchaseLine, PurchaseStatus
 from models.security import ApiClient, AuditEntry
 from models.tickets import Ticket, TicketChannel, TicketComment, TicketPriority, TicketStatus
 from models.users import Role, Team, User
+from models.webhooks import (
+    DeliveryStatus,
+    EndpointState,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 
 __all__ = [
     "ApiClient",
@@ -24,10 +32,14 @@ __all__ = [
     "CampaignChannel",
     "CampaignMember",
     "CampaignStatus",
+    "Consent",
+    "ConsentPurpose",
     "Contact",
     "Customer",
     "Deal",
     "DealStageChange",
+    "DeliveryStatus",
+    "EndpointState",
     "Entity",
     "Event",
     "Interaction",
@@ -51,5 +63,8 @@ __all__ = [
     "TicketStatus",
     "UTCDateTime",
     "User",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "utcnow",
 ]

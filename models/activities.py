@@ -6,10 +6,11 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, String, Text
+from sqlalchemy import CheckConstraint, String
 from sqlmodel import Field
 
 from models.base import Entity, SoftDeletable, UTCDateTime, enum_check
+from models.encryption import EncryptedText
 
 
 class InteractionKind(StrEnum):
@@ -32,7 +33,8 @@ class Interaction(Entity, SoftDeletable, table=True):
     kind: InteractionKind = Field(sa_type=String(32), index=True)
     occurred_at: datetime = Field(sa_type=UTCDateTime, index=True)
     subject: str = Field(sa_type=String(300))
-    summary: str | None = Field(default=None, sa_type=Text)
+    # Personal notes: encrypted at rest.
+    summary: str | None = Field(default=None, sa_type=EncryptedText)
     customer_id: uuid.UUID | None = Field(default=None, foreign_key="customers.id", index=True)
     contact_id: uuid.UUID | None = Field(default=None, foreign_key="contacts.id", index=True)
     user_id: uuid.UUID | None = Field(default=None, foreign_key="users.id", index=True)

@@ -10,6 +10,7 @@ from sqlalchemy import JSON, CheckConstraint, String, UniqueConstraint
 from sqlmodel import Field
 
 from models.base import Entity, SoftDeletable, UTCDateTime, enum_check
+from models.encryption import EncryptedText, phone_hash_default
 
 
 class LifecycleStage(StrEnum):
@@ -58,10 +59,19 @@ class Contact(Entity, SoftDeletable, table=True):
     first_name: str = Field(default="", sa_type=String(100), index=True)
     last_name: str = Field(default="", sa_type=String(100), index=True)
     email: str | None = Field(default=None, sa_type=String(320), index=True)
-    phone: str | None = Field(default=None, sa_type=String(50), index=True)
+    # Encrypted at rest; looked up by `phone_hash` (a keyed hash of the normalized number).
+    phone: str | None = Field(default=None, sa_type=EncryptedText)
+    phone_hash: str | None = Field(
+        default=None,
+        sa_type=String(64),
+        index=True,
+        sa_column_kwargs={"default": phone_hash_default},
+    )
     title: str | None = Field(default=None, sa_type=String(200))
     owner_id: uuid.UUID | None = Field(default=None, foreign_key="users.id", index=True)
     marketing_opt_in: bool = Field(default=False, index=True)
     opt_in_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     opt_in_source: str | None = Field(default=None, sa_type=String(100))
     external_id: str | None = Field(default=None, sa_type=String(200))
+    # Set when the person's data was erased (GDPR): the row stays for business aggregates.
+    erased_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

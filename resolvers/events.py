@@ -11,6 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models import Event
 from resolvers.principal import Principal
 
+OUTBOX_KEY = "crm.outbox"
+
 current_request_id: ContextVar[str | None] = ContextVar("current_request_id", default=None)
 
 
@@ -38,4 +40,6 @@ def record_event(
         request_id=current_request_id.get(),
     )
     session.add(event)
+    # The unit of work routes these to webhook endpoints before it commits.
+    session.info.setdefault(OUTBOX_KEY, []).append(event)
     return event

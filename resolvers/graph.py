@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, func, select, type_coerce
 from sqlalchemy.sql.elements import KeyedColumnElement
 
 from models import (
@@ -17,6 +17,7 @@ from models import (
     AuditEntry,
     Campaign,
     CampaignMember,
+    Consent,
     Contact,
     Customer,
     Deal,
@@ -31,6 +32,9 @@ from models import (
     TicketComment,
     User,
 )
+from models.encryption import PhoneLookup
+from models.events import Event
+from models.webhooks import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from resolvers.filtering import FilterSpec, Relation
 from resolvers.loaders import ToMany
 from resolvers.pagination import Ordering
@@ -53,6 +57,13 @@ tickets = table_of(Ticket)
 comments = table_of(TicketComment)
 api_clients = table_of(ApiClient)
 audit_log = table_of(AuditEntry)
+webhook_endpoints = table_of(WebhookEndpoint)
+webhook_deliveries = table_of(WebhookDelivery)
+webhook_attempts = table_of(WebhookAttempt)
+events = table_of(Event)
+consents = table_of(Consent)
+# Contact phones are encrypted: a filter compares the keyed hash of the number it is given.
+contact_phone = type_coerce(contacts.c.phone_hash, PhoneLookup()).label("phone")
 
 
 def _fields(table: Table, *names: str) -> dict[str, KeyedColumnElement[Any]]:
@@ -122,14 +133,14 @@ SPECS: Mapping[str, FilterSpec] = {
             "first_name",
             "last_name",
             "email",
-            "phone",
             "owner_id",
             "marketing_opt_in",
             "external_id",
             "created_at",
             "updated_at",
             "deleted_at",
-        ),
+        )
+        | {"phone": contact_phone},
         {
             "customer": _one("customer", contacts.c.customer_id, customers),
             "owner": _one("user", contacts.c.owner_id, users),
@@ -139,7 +150,7 @@ SPECS: Mapping[str, FilterSpec] = {
             "campaign_memberships": _many("campaign_member", members.c.contact_id, contacts),
         },
         soft_delete=contacts.c.deleted_at,
-        search=(contacts.c.first_name, contacts.c.last_name, contacts.c.email, contacts.c.phone),
+        search=(contacts.c.first_name, contacts.c.last_name, contacts.c.email),
     ),
     "interaction": FilterSpec(
         interactions,
@@ -283,6 +294,9 @@ SPECS: Mapping[str, FilterSpec] = {
         {"ticket": _one("ticket", comments.c.ticket_id, tickets)},
         soft_delete=comments.c.deleted_at,
     ),
+    "consent": FilterSpec(
+        consents, _fields(consents, "contact_id", "purpose", "granted", "occurred_at")
+    ),
     "api_client": FilterSpec(
         api_clients, _fields(api_clients, "name", "client_id", "revoked_at", "created_at")
     ),
@@ -292,6 +306,17 @@ SPECS: Mapping[str, FilterSpec] = {
             audit_log, "actor", "action", "entity_type", "entity_id", "occurred_at", "request_id"
         ),
     ),
+    "webhook_endpoint": FilterSpec(
+        webhook_endpoints, _fields(webhook_endpoints, "state", "created_at")
+    ),
+    "webhook_delivery": FilterSpec(
+        webhook_deliveries,
+        _fields(webhook_deliveries, "endpoint_id", "status", "entity_id", "created_at"),
+    ),
+    "webhook_attempt": FilterSpec(
+        webhook_attempts, _fields(webhook_attempts, "delivery_id", "started_at")
+    ),
+    "event": FilterSpec(events, _fields(events, "type", "entity_type", "entity_id", "occurred_at")),
 }
 
 # Orderable fields: indexed and never null, so that keyset cursors are exact.
@@ -346,6 +371,11 @@ ORDERINGS: Mapping[str, Mapping[str, KeyedColumnElement[Any]]] = {
     "ticket_comment": {"created_at": comments.c.created_at},
     "api_client": {"name": api_clients.c.name, "created_at": api_clients.c.created_at},
     "audit_entry": {"occurred_at": audit_log.c.occurred_at},
+    "consent": {"occurred_at": consents.c.occurred_at, "purpose": consents.c.purpose},
+    "webhook_endpoint": {"created_at": webhook_endpoints.c.created_at},
+    "webhook_delivery": {"created_at": webhook_deliveries.c.created_at},
+    "webhook_attempt": {"started_at": webhook_attempts.c.started_at},
+    "event": {"occurred_at": events.c.occurred_at},
 }
 
 
@@ -383,3 +413,29 @@ MEMBERS_BY_CAMPAIGN = _to_many("members_by_campaign", "campaign_member", members
 DEALS_BY_CAMPAIGN = _to_many("deals_by_campaign", "deal", deals.c.campaign_id)
 COMMENTS_BY_TICKET = _to_many("comments_by_ticket", "ticket_comment", comments.c.ticket_id)
 USERS_BY_TEAM = _to_many("users_by_team", "user", users.c.team_id)
+DELIVERIES_BY_ENDPOINT = _to_many(
+    "deliveries_by_endpoint", "webhook_delivery", webhook_deliveries.c.endpoint_id
+)
+ATTEMPTS_BY_DELIVERY = _to_many(
+    "attempts_by_delivery", "webhook_attempt", webhook_attempts.c.delivery_id
+)
+CONSENTS_BY_CONTACT = _to_many("consents_by_contact", "consent", consents.c.contact_id)
+
+
+def _current_consent_pairs() -> Any:
+    """(contact, consent) for the latest consent of each contact and purpose."""
+    latest = func.row_number().over(
+        partition_by=(consents.c.contact_id, consents.c.purpose),
+        order_by=(consents.c.occurred_at.desc(), consents.c.id.desc()),
+    )
+    ranked = select(
+        consents.c.contact_id.label("parent_key"),
+        consents.c.id.label("child_id"),
+        latest.label("rank"),
+    ).subquery()
+    return select(ranked.c.parent_key, ranked.c.child_id).where(ranked.c.rank == 1).subquery()
+
+
+CURRENT_CONSENTS_BY_CONTACT = ToMany(
+    "current_consents_by_contact", "consent", SPECS["consent"], through=_current_consent_pairs
+)

@@ -94,6 +94,7 @@ READ_SCOPES: dict[str, Scope] = {
     "user": Scope.USERS_READ,
     "customer": Scope.CUSTOMERS_READ,
     "contact": Scope.CONTACTS_READ,
+    "consent": Scope.CONTACTS_READ,
     "interaction": Scope.INTERACTIONS_READ,
     "purchase": Scope.PURCHASES_READ,
     "purchase_line": Scope.PURCHASES_READ,
@@ -107,6 +108,10 @@ READ_SCOPES: dict[str, Scope] = {
     "ticket_comment": Scope.TICKETS_READ,
     "audit_entry": Scope.AUDIT_READ,
     "api_client": Scope.CLIENTS_MANAGE,
+    "webhook_endpoint": Scope.WEBHOOKS_MANAGE,
+    "webhook_delivery": Scope.WEBHOOKS_MANAGE,
+    "webhook_attempt": Scope.WEBHOOKS_MANAGE,
+    "event": Scope.WEBHOOKS_MANAGE,
 }
 
 # The scope that writing each entity needs.

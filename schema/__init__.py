@@ -22,9 +22,11 @@ from schema.clients import API_CLIENT_MUTATIONS
 from schema.customers import Contact, Customer
 from schema.deals import Deal
 from schema.mutations import entity_mutations
+from schema.privacy import PRIVACY_MUTATIONS
 from schema.purchases import Purchase
 from schema.query import NODE_TYPES, Query
 from schema.tickets import Ticket, TicketComment
+from schema.webhook_mutations import WebhookMutation
 
 
 def _mutation_type() -> type:
@@ -62,7 +64,17 @@ def _mutation_type() -> type:
             update = inputs.update_input(create, update, f"Changes to a {node.type_name()}.")
         fields.update(entity_mutations(rules, node, create, update, upsert))
     fields.update(API_CLIENT_MUTATIONS)
+    fields.update(PRIVACY_MUTATIONS)
+    fields.update(_fields_of(WebhookMutation))
     return strawberry.type(type("Mutation", (), fields))
+
+
+def _fields_of(mutations: type) -> dict[str, object]:
+    """The mutation fields declared on a strawberry type, to merge into `Mutation`."""
+    return {
+        field.python_name: getattr(mutations, field.python_name)
+        for field in mutations.__strawberry_definition__.fields  # type: ignore[attr-defined]
+    }
 
 
 class CRMSchema(strawberry.Schema):

@@ -131,6 +131,7 @@ def connection_field(
     order_type: Any,
     default_order: str,
     description: str,
+    name: str | None = None,
 ) -> Any:
     """A nested connection field, read for all parents of a level in one windowed query."""
     type_name = relation.target
@@ -168,7 +169,10 @@ def connection_field(
         "return": Connection[node],
     }
     return strawberry.field(
-        resolver=resolve, description=description, permission_classes=can_read(relation.target)
+        resolver=resolve,
+        name=name,
+        description=description,
+        permission_classes=can_read(relation.target),
     )
 
 

@@ -8,6 +8,7 @@ from typing import Any
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from resolvers.endpoints.service import TargetPolicy
 from resolvers.loaders import Loaders
 from resolvers.principal import Principal
 
@@ -18,6 +19,8 @@ class Context:
     session_factory: async_sessionmaker[AsyncSession]
     request_id: str
     request: Any = None
+    # Which URLs may receive webhooks (https and public hosts, unless settings allow more).
+    webhook_policy: TargetPolicy = field(default_factory=TargetPolicy)
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:

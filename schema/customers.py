@@ -11,6 +11,7 @@ from models import LifecycleStage as LifecycleStageModel
 from resolvers import graph
 from resolvers.privacy import mask_email, mask_phone
 from schema.connections import connection_field, load_node, order_input
+from schema.consents import Consent, consents_field, load_current_consents
 from schema.context import Info
 from schema.filters import (
     BooleanFilter,
@@ -113,6 +114,15 @@ class CustomerFilter:
     not_: CustomerFilter | None = strawberry.field(name="not", default=strawberry.UNSET)
 
 
+@strawberry.input(
+    description="Conditions on a phone number, matched whatever its formatting "
+    "(`+49 30 1234` equals `+49301234`). Phones are stored encrypted: no partial matches."
+)
+class PhoneFilter:
+    eq: str | None = strawberry.UNSET
+    in_: list[str] | None = strawberry.field(name="in", default=strawberry.UNSET)
+
+
 @strawberry.input(description="Conditions on contacts; fields combine with AND.")
 class ContactFilter:
     id: IDFilter | None = strawberry.UNSET
@@ -120,7 +130,7 @@ class ContactFilter:
     first_name: StringFilter | None = strawberry.UNSET
     last_name: StringFilter | None = strawberry.UNSET
     email: StringFilter | None = strawberry.UNSET
-    phone: StringFilter | None = strawberry.UNSET
+    phone: PhoneFilter | None = strawberry.UNSET
     owner_id: IDFilter | None = strawberry.UNSET
     marketing_opt_in: BooleanFilter | None = strawberry.UNSET
     external_id: StringFilter | None = strawberry.UNSET
@@ -229,8 +239,20 @@ class Contact(Node):
     created_at: datetime
     updated_at: datetime
     deleted_at: datetime | None
+    erased_at: datetime | None = strawberry.field(
+        description="When this person's data was erased (GDPR); the record stays anonymized."
+    )
     customer_id: strawberry.Private[Any]
     owner_id: strawberry.Private[Any]
+
+    consents = consents_field()
+
+    @strawberry.field(
+        description="The consent in force for each purpose ever asked: the latest of each.",
+        permission_classes=can_read("consent"),
+    )
+    async def current_consents(self, info: Info) -> list[Consent]:
+        return await load_current_consents(info, self.pk)
 
     @strawberry.field(description="Email address; masked without the pii:read scope.")
     def email(self, info: Info) -> str | None:

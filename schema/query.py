@@ -20,6 +20,7 @@ from schema.campaigns import (
 )
 from schema.clients import API_CLIENTS, ApiClient
 from schema.connections import list_field
+from schema.consents import Consent
 from schema.context import Info
 from schema.customers import (
     Contact,
@@ -42,9 +43,18 @@ from schema.deals import (
 from schema.errors import bad_input
 from schema.ids import decode_id
 from schema.node import Node
+from schema.privacy import EXPORT_PERSONAL_DATA
 from schema.purchases import Purchase, PurchaseFilter, PurchaseLine, PurchaseOrder
 from schema.tickets import Ticket, TicketComment, TicketFilter, TicketOrder
 from schema.users import Team, TeamFilter, TeamOrder, User, UserFilter, UserOrder
+from schema.webhooks import (
+    EndpointOrder,
+    OutboxEvent,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEndpointFilter,
+)
 
 MAX_NODES = 100
 
@@ -68,6 +78,11 @@ NODE_TYPES: dict[str, tuple[type[Node], str]] = {
         (TicketComment, "ticket_comment"),
         (ApiClient, "api_client"),
         (AuditEntry, "audit_entry"),
+        (Consent, "consent"),
+        (WebhookEndpoint, "webhook_endpoint"),
+        (WebhookDelivery, "webhook_delivery"),
+        (WebhookAttempt, "webhook_attempt"),
+        (OutboxEvent, "event"),
     )
 }
 
@@ -115,7 +130,8 @@ class Query:
         ContactFilter,
         ContactOrder,
         "last_name",
-        "Contacts. `search` matches first and last name, email and phone.",
+        "Contacts. `search` matches first and last name and email (phones are encrypted: "
+        "filter on `phone` instead).",
         True,
     )
     interactions = list_field(
@@ -150,6 +166,14 @@ class Query:
     users = list_field("user", User, UserFilter, UserOrder, "name", "Users.", True)
     teams = list_field("team", Team, TeamFilter, TeamOrder, "name", "Teams.")
     api_clients = API_CLIENTS
+    webhook_endpoints = list_field(
+        "webhook_endpoint",
+        WebhookEndpoint,
+        WebhookEndpointFilter,
+        EndpointOrder,
+        "created_at",
+        "Webhook endpoints, with their deliveries and attempts (webhooks:manage).",
+    )
     audit_log = list_field(
         "audit_entry",
         AuditEntry,
@@ -158,3 +182,4 @@ class Query:
         "occurred_at",
         "Every change, sign-in failure and API-client change (audit:read). Append-only.",
     )
+    export_personal_data = EXPORT_PERSONAL_DATA

@@ -60,6 +60,8 @@ def settings(database_url: str) -> Settings:
         log_level="WARNING",
         rate_limit_per_second=1_000_000,
         rate_limit_burst=1_000_000,
+        webhook_allow_http=True,
+        webhook_allowed_networks=["127.0.0.0/8"],
     )
 
 

@@ -16,6 +16,7 @@ from resolvers.crud import EntityRules, create_entity
 from resolvers.customers.service import CONTACT_RULES, CUSTOMER_RULES
 from resolvers.deals.service import DEAL_RULES
 from resolvers.principal import SYSTEM
+from resolvers.privacy.consents import record_consent
 from resolvers.purchases.service import PURCHASE_RULES
 from resolvers.tickets.service import TICKET_COMMENT_RULES, TICKET_RULES
 from resolvers.unit_of_work import unit_of_work
@@ -124,3 +125,9 @@ class Factory:
 
     async def member(self, **values: Any) -> Any:
         return await self._create(CAMPAIGN_MEMBER_RULES, values)
+
+    async def consent(self, **values: Any) -> Any:
+        """A consent recorded through the privacy service (``contact_id`` is required)."""
+        data = {"purpose": "marketing_email", "granted": True, "source": "web form", **values}
+        async with unit_of_work(self.session_factory) as session:
+            return await record_consent(session, SYSTEM, data)

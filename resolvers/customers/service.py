@@ -7,7 +7,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Contact, Customer, LifecycleStage, User, utcnow
+from models import ConsentPurpose, Contact, Customer, LifecycleStage, User, utcnow
+from models.encryption import phone_hash
 from resolvers.crud import EntityRules
 from resolvers.errors import ErrorCode, ServiceError
 from resolvers.inputs import (
@@ -22,6 +23,7 @@ from resolvers.inputs import (
     partial,
 )
 from resolvers.principal import Principal
+from resolvers.privacy.consents import add_consent, marketing_fields
 
 
 class CustomerCreate(InputModel):
@@ -63,17 +65,39 @@ async def _check_customer(
 async def _check_contact(
     session: AsyncSession, principal: Principal, row: Any, changes: dict[str, Any], _: Any
 ) -> None:
+    if row.erased_at is not None:
+        raise ServiceError.single(
+            ErrorCode.INVALID_STATE, "this contact's personal data was erased", "id"
+        )
     first = changes.get("first_name", row.first_name or "")
     last = changes.get("last_name", row.last_name or "")
     if not (first or last):
         raise ServiceError.single(
             ErrorCode.VALIDATION, "a contact needs a first or a last name", "last_name"
         )
-    # Consent is recorded with its time: set when given, cleared when withdrawn.
-    if changes.get("marketing_opt_in") is True and not row.marketing_opt_in:
-        changes["opt_in_at"] = utcnow()
-    elif changes.get("marketing_opt_in") is False:
-        changes["opt_in_at"] = None
+    # The opt-in mirrors the marketing-email consent: time and source of the latest change.
+    if "marketing_opt_in" in changes:
+        granted = changes["marketing_opt_in"]
+        changes.update(marketing_fields(granted, changes.get("opt_in_source"), utcnow()))
+    if "phone" in changes:
+        changes["phone_hash"] = phone_hash(changes["phone"])
+
+
+async def _record_marketing_consent(
+    session: AsyncSession, principal: Principal, row: Any, changes: dict[str, Any], previous: Any
+) -> None:
+    """An opt-in given or withdrawn through the contact enters the consent history too."""
+    if "marketing_opt_in" not in changes or (previous is None and not row.marketing_opt_in):
+        return
+    add_consent(
+        session,
+        principal,
+        row.id,
+        ConsentPurpose.MARKETING_EMAIL,
+        row.marketing_opt_in,
+        row.opt_in_source,
+        row.opt_in_at,
+    )
 
 
 CUSTOMER_RULES = EntityRules(
@@ -92,4 +116,5 @@ CONTACT_RULES = EntityRules(
     update_input=partial(ContactCreate, "ContactUpdate"),
     references={"customer_id": Customer, "owner_id": User},
     before_write=_check_contact,
+    after_write=_record_marketing_consent,
 )

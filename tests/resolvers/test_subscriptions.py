@@ -1,6 +1,6 @@
 """Subscriptions name event types, with `*` and `<entity>.*` wildcards."""
 
-from webhooks.catalogue import EVENT_TYPES, is_valid_pattern, matches
+from resolvers.subscriptions import EVENT_TYPES, is_valid_pattern, matches
 
 
 def test_catalogue_has_every_entity_event_and_the_domain_events() -> None:

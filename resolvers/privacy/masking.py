@@ -1,4 +1,4 @@
-"""Personal data shown only to those allowed: masking for principals without `pii:read`."""
+"""PII masking for principals without `pii:read`."""
 
 from __future__ import annotations
 

@@ -1,0 +1,41 @@
+"""The retention job: purge old soft-deleted rows, once (`crm purge`) or periodically."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.settings import Settings
+from models import utcnow
+from resolvers.principal import SYSTEM
+from resolvers.retention import PurgeResult, purge_deleted
+from resolvers.unit_of_work import unit_of_work
+
+log = logging.getLogger("crm.retention")
+
+
+async def purge_once(
+    settings: Settings, session_factory: async_sessionmaker[AsyncSession]
+) -> PurgeResult:
+    """Purge rows soft-deleted more than RETENTION_DAYS ago, in one transaction."""
+    older_than = utcnow() - timedelta(days=settings.retention_days)
+    async with unit_of_work(session_factory) as session:
+        return await purge_deleted(session, SYSTEM, older_than)
+
+
+async def run_retention_periodically(
+    settings: Settings, session_factory: async_sessionmaker[AsyncSession]
+) -> None:
+    """Purge at start and every RETENTION_INTERVAL_SECONDS; a failed run is logged and retried
+    at the next interval (every run is idempotent)."""
+    while True:
+        try:
+            result = await purge_once(settings, session_factory)
+            if result.purged:
+                log.info("purged soft-deleted rows", extra={"purged": result.purged})
+        except Exception:
+            log.exception("retention purge failed")
+        await asyncio.sleep(settings.retention_interval_seconds)

@@ -1,0 +1,1 @@
+"""Webhook endpoints: registration, secrets, state, and delivery recovery."""

@@ -1,0 +1,104 @@
+"""Which webhook endpoints an event goes to: written as deliveries in the event's transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import Event
+from models.webhooks import EndpointState, WebhookDelivery, WebhookEndpoint
+from resolvers.tables import table_of
+
+ENTITIES = (
+    "customer",
+    "contact",
+    "deal",
+    "campaign",
+    "campaign_member",
+    "ticket",
+    "ticket_comment",
+    "interaction",
+    "purchase",
+)
+ACTIONS = ("created", "updated", "deleted", "restored")
+
+EVENT_TYPES: dict[str, str] = {
+    **{
+        f"{entity}.{action}": f"A {entity.replace('_', ' ')} was {action}."
+        for entity in ENTITIES
+        for action in ACTIONS
+    },
+    "deal.stage_changed": "A deal moved to another stage.",
+    "deal.won": "A deal moved to a won stage.",
+    "deal.lost": "A deal moved to a lost stage.",
+    "ticket.assigned": "A ticket got a new assignee.",
+    "ticket.status_changed": "A ticket's status changed.",
+    "ticket.resolved": "A ticket was resolved.",
+    "contact.erased": "A contact's personal data was erased; drop what you hold about them.",
+    "contact.consent_changed": "A contact granted or withdrew a consent.",
+    "webhook_endpoint.disabled": "An endpoint was disabled after failing for too long.",
+}
+
+
+def is_valid_pattern(pattern: str) -> bool:
+    """`*`, `<entity>.*` or a known event type."""
+    if pattern == "*" or pattern in EVENT_TYPES:
+        return True
+    prefix, _, rest = pattern.partition(".")
+    return rest == "*" and any(event.startswith(prefix + ".") for event in EVENT_TYPES)
+
+
+def matches(patterns: Iterable[str], event_type: str) -> bool:
+    """Whether a subscription (patterns such as `*`, `deal.*`, `customer.created`) covers a type."""
+    for pattern in patterns:
+        if pattern in ("*", event_type):
+            return True
+        if pattern.endswith(".*") and event_type.startswith(pattern[:-1]):
+            return True
+    return False
+
+
+async def route_events(session: AsyncSession, events: Sequence[Event]) -> int:
+    """Add one pending delivery per (event, enabled endpoint subscribed to it)."""
+    if not events:
+        return 0
+    await session.flush()  # the events get their outbox positions
+    endpoints = table_of(WebhookEndpoint)
+    rows = (
+        await session.execute(
+            select(endpoints.c.id, endpoints.c.event_types).where(
+                endpoints.c.state == EndpointState.ENABLED
+            )
+        )
+    ).all()
+    deliveries = [
+        WebhookDelivery(
+            event_position=event.position,  # type: ignore[arg-type]
+            event_id=event.id,
+            endpoint_id=endpoint_id,
+            entity_id=event.entity_id,
+        )
+        for event in events
+        for endpoint_id, patterns in rows
+        if matches(patterns, event.type)
+    ]
+    session.add_all(deliveries)
+    return len(deliveries)
+
+
+# Called after a transaction that created deliveries commits: wakes the dispatcher of this
+# process (in-process delivery) or enqueues a wake-up job (arq workers).
+_wake_hooks: list[Callable[[], None]] = []
+
+
+def on_deliveries_committed(hook: Callable[[], None]) -> Callable[[], None]:
+    """Register ``hook``; returns a function that unregisters it."""
+    _wake_hooks.append(hook)
+    return lambda: _wake_hooks.remove(hook)
+
+
+def deliveries_committed() -> None:
+    for hook in list(_wake_hooks):
+        hook()

@@ -1,0 +1,57 @@
+"""Fixtures for delivery tests: an endpoint on a loopback receiver and a dispatcher for it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from sqlalchemy import update
+
+from models import utcnow
+from models.webhooks import WebhookDelivery
+from resolvers.endpoints.service import TargetPolicy, create_endpoint
+from resolvers.principal import SYSTEM
+from resolvers.tables import table_of
+from resolvers.unit_of_work import unit_of_work
+from resolvers.webhook_targets import parse_networks
+from tests.webhooks.receiver import Receiver, running
+from webhooks.dispatcher import Dispatcher, DispatchSettings
+
+LOOPBACK = TargetPolicy(allow_http=True, allowed_networks=parse_networks(["127.0.0.0/8"]))
+
+
+@pytest.fixture
+async def receiver() -> AsyncIterator[Receiver]:
+    async with running(Receiver()) as started:
+        yield started
+
+
+@pytest.fixture
+def dispatcher(session_factory: Any) -> Dispatcher:
+    settings = DispatchSettings(
+        allow_http=True, allowed_networks=LOOPBACK.allowed_networks, timeout_seconds=0.5
+    )
+    return Dispatcher(session_factory, settings)
+
+
+@pytest.fixture
+def subscribe(session_factory: Any, receiver: Receiver) -> Any:
+    """Register an endpoint on the receiver: `await subscribe(["*"], ordered=False)`."""
+
+    async def make(event_types: list[str], **options: Any) -> tuple[Any, str]:
+        async with unit_of_work(session_factory) as session:
+            return await create_endpoint(
+                session,
+                SYSTEM,
+                {"url": receiver.url, "event_types": event_types, **options},
+                LOOPBACK,
+            )
+
+    return make
+
+
+async def make_everything_due(session_factory: Any) -> None:
+    """Skip the retry delays: every pending delivery is due now."""
+    async with unit_of_work(session_factory) as session:
+        await session.execute(update(table_of(WebhookDelivery)).values(next_attempt_at=utcnow()))

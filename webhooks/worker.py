@@ -1,0 +1,87 @@
+"""`crm worker`: webhook delivery as arq jobs on Redis, for installs with several processes.
+
+A job only wakes a dispatcher: every retry state lives in the database, so a lost job loses
+nothing, and a cron sweep every few seconds delivers whatever is due even without wake-ups.
+API processes enqueue one wake-up job after each commit that created deliveries; arq folds
+wake-ups with the same job id into one while it is queued.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+from arq import cron
+from arq.connections import ArqRedis, RedisSettings, create_pool
+
+from app.db import create_engine, create_session_factory
+from app.settings import Settings, get_settings
+from resolvers.webhook_targets import parse_networks
+from webhooks.dispatcher import Dispatcher, DispatchSettings
+
+WAKE_JOB_ID = "crm:webhooks:wake"
+
+
+def dispatch_settings(settings: Settings) -> DispatchSettings:
+    """The dispatcher's settings from the service's."""
+    return DispatchSettings(
+        timeout_seconds=settings.webhook_timeout_seconds,
+        allow_http=settings.webhook_allow_http,
+        allowed_networks=parse_networks(settings.webhook_allowed_networks),
+    )
+
+
+async def dispatch_due(ctx: dict[str, Any]) -> int:
+    """Deliver everything due now; returns how many deliveries were attempted."""
+    dispatcher: Dispatcher = ctx["dispatcher"]
+    total = 0
+    while sent := await dispatcher.run_once():
+        total += sent
+    return total
+
+
+async def _startup(ctx: dict[str, Any]) -> None:
+    settings = get_settings()
+    engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
+    ctx["engine"] = engine
+    ctx["dispatcher"] = Dispatcher(create_session_factory(engine), dispatch_settings(settings))
+
+
+async def _shutdown(ctx: dict[str, Any]) -> None:
+    await ctx["engine"].dispose()
+
+
+def redis_settings(settings: Settings) -> RedisSettings:
+    assert settings.redis_url, "the worker needs REDIS_URL"
+    return RedisSettings.from_dsn(settings.redis_url)
+
+
+class WorkerSettings:
+    """arq's worker configuration (`arq webhooks.worker.WorkerSettings`, or `crm worker`)."""
+
+    functions = [dispatch_due]
+    cron_jobs = [cron(dispatch_due, second=set(range(0, 60, 5)), run_at_startup=True)]
+    on_startup = _startup
+    on_shutdown = _shutdown
+    max_jobs = 4
+    allow_abort_jobs = True
+
+    @staticmethod
+    def redis() -> RedisSettings:
+        return redis_settings(get_settings())
+
+
+async def wake_hook(settings: Settings) -> tuple[Callable[[], None], ArqRedis]:
+    """A hook for `on_deliveries_committed` that enqueues one wake-up job per burst."""
+    pool = await create_pool(redis_settings(settings))
+    tasks: set[asyncio.Task[Any]] = set()
+
+    def wake() -> None:
+        task = asyncio.get_running_loop().create_task(
+            pool.enqueue_job("dispatch_due", _job_id=WAKE_JOB_ID)
+        )
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+
+    return wake, pool
