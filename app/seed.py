@@ -16,6 +16,7 @@ from sqlmodel import SQLModel
 from models import (
     Campaign,
     CampaignMember,
+    Consent,
     Contact,
     Customer,
     Deal,
@@ -161,9 +162,24 @@ class Seeder:
                 title=rng.choice(["CEO", "CTO", "Buyer"]),
                 owner_id=owner,
                 marketing_opt_in=index % 2 == 0,
+                opt_in_at=EPOCH if index % 2 == 0 else None,
+                opt_in_source="seed" if index % 2 == 0 else None,
             )
             for index in range(5)
         ]
+        for contact in contacts:
+            if contact["marketing_opt_in"]:
+                self.rows.setdefault("consents", []).append(
+                    {
+                        "id": uuid.uuid5(contact["id"], "consent"),
+                        "contact_id": contact["id"],
+                        "purpose": "marketing_email",
+                        "granted": True,
+                        "occurred_at": EPOCH,
+                        "source": "seed",
+                        "recorded_by": "system:seed",
+                    }
+                )
         for index in range(3):
             stage = rng.choice(stages)
             created = self.when()
@@ -273,6 +289,7 @@ INSERT_ORDER: list[type[SQLModel]] = [
     Purchase,
     PurchaseLine,
     CampaignMember,
+    Consent,
 ]
 
 
