@@ -16,7 +16,14 @@ from schema.connections import connection_field, load_node, order_input
 from schema.context import Info
 from schema.customers import Contact, ContactFilter
 from schema.deals import Deal, DealFilter, DealOrder
-from schema.filters import DateFilter, DateTimeFilter, IDFilter, StringFilter, enum_filter
+from schema.filters import (
+    DateFilter,
+    DateTimeFilter,
+    IDFilter,
+    StringFilter,
+    enum_filter,
+    some_or_none,
+)
 from schema.node import Node
 from schema.permissions import can_read
 from schema.users import User
@@ -45,16 +52,10 @@ class CampaignMemberFilter:
     not_: CampaignMemberFilter | None = strawberry.field(name="not", default=strawberry.UNSET)
 
 
-@strawberry.input(description="Matches when some member, or none, meets the filter.")
-class MemberListFilter:
-    some: CampaignMemberFilter | None = strawberry.UNSET
-    none: CampaignMemberFilter | None = strawberry.UNSET
+MemberListFilter = some_or_none("MemberListFilter", CampaignMemberFilter, "member")
 
 
-@strawberry.input(description="Matches when some deal, or none, meets the filter.")
-class AttributedDealListFilter:
-    some: DealFilter | None = strawberry.UNSET
-    none: DealFilter | None = strawberry.UNSET
+AttributedDealListFilter = some_or_none("AttributedDealListFilter", DealFilter, "deal")
 
 
 @strawberry.input(description="Conditions on campaigns.")

@@ -20,6 +20,7 @@ from schema.filters import (
     IntFilter,
     StringFilter,
     enum_filter,
+    some_or_none,
 )
 from schema.node import Node
 from schema.permissions import can_read, can_see_pii
@@ -57,34 +58,19 @@ MemberFilterT = _lazy("CampaignMemberFilter", "schema.campaigns")
 MemberOrderT = _lazy("CampaignMemberOrder", "schema.campaigns")
 
 
-@strawberry.input(description="Matches when some related record, or none, meets the filter.")
-class DealListFilter:
-    some: DealFilterT | None = strawberry.UNSET
-    none: DealFilterT | None = strawberry.UNSET
+DealListFilter = some_or_none("DealListFilter", DealFilterT, "related record")
 
 
-@strawberry.input(description="Matches when some related record, or none, meets the filter.")
-class TicketListFilter:
-    some: TicketFilterT | None = strawberry.UNSET
-    none: TicketFilterT | None = strawberry.UNSET
+TicketListFilter = some_or_none("TicketListFilter", TicketFilterT, "related record")
 
 
-@strawberry.input(description="Matches when some related record, or none, meets the filter.")
-class InteractionListFilter:
-    some: InteractionFilterT | None = strawberry.UNSET
-    none: InteractionFilterT | None = strawberry.UNSET
+InteractionListFilter = some_or_none("InteractionListFilter", InteractionFilterT, "related record")
 
 
-@strawberry.input(description="Matches when some related record, or none, meets the filter.")
-class PurchaseListFilter:
-    some: PurchaseFilterT | None = strawberry.UNSET
-    none: PurchaseFilterT | None = strawberry.UNSET
+PurchaseListFilter = some_or_none("PurchaseListFilter", PurchaseFilterT, "related record")
 
 
-@strawberry.input(description="Matches when some related record, or none, meets the filter.")
-class CampaignMemberListFilter:
-    some: MemberFilterT | None = strawberry.UNSET
-    none: MemberFilterT | None = strawberry.UNSET
+CampaignMemberListFilter = some_or_none("CampaignMemberListFilter", MemberFilterT, "related record")
 
 
 @strawberry.input(description="Conditions on customers; fields combine with AND.")
@@ -148,10 +134,7 @@ class ContactFilter:
     not_: ContactFilter | None = strawberry.field(name="not", default=strawberry.UNSET)
 
 
-@strawberry.input(description="Matches when some related record, or none, meets the filter.")
-class ContactListFilter:
-    some: ContactFilter | None = strawberry.UNSET
-    none: ContactFilter | None = strawberry.UNSET
+ContactListFilter = some_or_none("ContactListFilter", ContactFilter, "related record")
 
 
 @strawberry.type(description="A company or account the business sells to or serves.")

@@ -93,6 +93,17 @@ def enum_filter(enum: type[Enum], name: str) -> Any:
     )
 
 
+def some_or_none(name: str, target: Any, what: str) -> Any:
+    """`{some, none}`: matches when some related record, or none, meets the filter."""
+    namespace: dict[str, Any] = {
+        "__annotations__": {"some": target | None, "none": target | None},
+        "some": strawberry.UNSET,
+        "none": strawberry.UNSET,
+    }
+    description = f"Matches when some {what}, or none, meets the filter."
+    return strawberry.input(type(name, (), namespace), description=description)
+
+
 def _decode_ids(value: Any) -> Any:
     if isinstance(value, list):
         return [decode_id(item, "filter")[1] for item in value]

@@ -14,7 +14,14 @@ from resolvers.graph import COMMENTS_BY_TICKET
 from schema.connections import connection_field, load_node, order_input
 from schema.context import Info
 from schema.customers import Contact, ContactFilter, Customer, CustomerFilter
-from schema.filters import BooleanFilter, DateTimeFilter, IDFilter, StringFilter, enum_filter
+from schema.filters import (
+    BooleanFilter,
+    DateTimeFilter,
+    IDFilter,
+    StringFilter,
+    enum_filter,
+    some_or_none,
+)
 from schema.node import Node
 from schema.permissions import can_read
 from schema.users import User, UserFilter
@@ -37,10 +44,7 @@ class TicketCommentFilter:
     created_at: DateTimeFilter | None = strawberry.UNSET
 
 
-@strawberry.input(description="Matches when some comment, or none, meets the filter.")
-class TicketCommentListFilter:
-    some: TicketCommentFilter | None = strawberry.UNSET
-    none: TicketCommentFilter | None = strawberry.UNSET
+TicketCommentListFilter = some_or_none("TicketCommentListFilter", TicketCommentFilter, "comment")
 
 
 @strawberry.input(description="Conditions on tickets.")

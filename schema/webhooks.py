@@ -78,7 +78,9 @@ class WebhookDelivery(Node):
 
     @strawberry.field(description="The event delivered.", permission_classes=can_read("event"))
     async def event(self, info: Info) -> OutboxEvent | None:
-        return await load_node(info, OutboxEvent, self.event_id)
+        # Not `load_node`: it finds the table by type name, and `OutboxEvent` is `events`.
+        row = await info.context.loaders.by_id(graph.SPECS["event"].table).load(self.event_id)
+        return OutboxEvent.from_optional(row)
 
     @strawberry.field(description="The endpoint.", permission_classes=can_read("webhook_endpoint"))
     async def endpoint(self, info: Info) -> WebhookEndpoint | None:
