@@ -6,10 +6,23 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from resolvers.events import OUTBOX_KEY
 from resolvers.subscriptions import deliveries_committed, route_events
+
+# An execution option that makes SQLite begin write transactions with BEGIN IMMEDIATE.
+WRITE_OPTION = "crm_write_transaction"
+
+
+def _write_bind(bind: AsyncEngine) -> AsyncEngine:
+    engine = _write_engines.get(bind)
+    if engine is None:
+        engine = _write_engines[bind] = bind.execution_options(**{WRITE_OPTION: True})
+    return engine
+
+
+_write_engines: dict[AsyncEngine, AsyncEngine] = {}
 
 
 @asynccontextmanager
@@ -21,7 +34,9 @@ async def unit_of_work(
     Before committing, every event recorded in it gets a delivery per subscribed endpoint;
     after committing, the dispatchers are woken.
     """
-    async with factory() as session:
+    bind = factory.kw.get("bind")
+    options = {"bind": _write_bind(bind)} if isinstance(bind, AsyncEngine) else {}
+    async with factory(**options) as session:
         async with session.begin():
             yield session
             # Events of rolled-back savepoints have left the session: they are not routed.

@@ -8,12 +8,10 @@ from typing import Any
 import strawberry
 
 from models import InteractionKind as InteractionKindModel
-from schema.connections import load_node, order_input
-from schema.context import Info
+from schema.connections import order_input, to_one
 from schema.customers import Contact, ContactFilter, Customer, CustomerFilter
 from schema.filters import DateTimeFilter, IDFilter, enum_filter
 from schema.node import Node
-from schema.permissions import can_read
 from schema.users import User
 
 InteractionKind = strawberry.enum(
@@ -54,16 +52,8 @@ class Interaction(Node):
     contact_id: strawberry.Private[Any]
     user_id: strawberry.Private[Any]
 
-    @strawberry.field(
-        description="The customer it concerns.", permission_classes=can_read("customer")
-    )
-    async def customer(self, info: Info) -> Customer | None:
-        return await load_node(info, Customer, self.customer_id)
+    customer = to_one(Customer, "customer_id", "customer", "The customer it concerns.")
 
-    @strawberry.field(description="The person it was with.", permission_classes=can_read("contact"))
-    async def contact(self, info: Info) -> Contact | None:
-        return await load_node(info, Contact, self.contact_id)
+    contact = to_one(Contact, "contact_id", "contact", "The person it was with.")
 
-    @strawberry.field(description="The user who had it.", permission_classes=can_read("user"))
-    async def user(self, info: Info) -> User | None:
-        return await load_node(info, User, self.user_id)
+    user = to_one(User, "user_id", "user", "The user who had it.")

@@ -12,8 +12,7 @@ from models import CampaignChannel as CampaignChannelModel
 from models import CampaignStatus as CampaignStatusModel
 from models import MemberStatus as MemberStatusModel
 from resolvers.graph import DEALS_BY_CAMPAIGN, MEMBERS_BY_CAMPAIGN
-from schema.connections import connection_field, load_node, order_input
-from schema.context import Info
+from schema.connections import connection_field, lazy, order_input, to_one
 from schema.customers import Contact, ContactFilter
 from schema.deals import Deal, DealFilter, DealOrder
 from schema.filters import (
@@ -25,7 +24,6 @@ from schema.filters import (
     some_or_none,
 )
 from schema.node import Node
-from schema.permissions import can_read
 from schema.users import User
 
 CampaignChannel = strawberry.enum(CampaignChannelModel, name="CampaignChannel")
@@ -88,13 +86,11 @@ class CampaignMember(Node):
     campaign_id: strawberry.Private[Any]
     contact_id: strawberry.Private[Any]
 
-    @strawberry.field(description="The campaign.", permission_classes=can_read("campaign"))
-    async def campaign(self, info: Info) -> Campaign | None:
-        return await load_node(info, Campaign, self.campaign_id)
+    campaign = to_one(
+        lazy("Campaign", "schema.campaigns"), "campaign_id", "campaign", "The campaign."
+    )
 
-    @strawberry.field(description="The person targeted.", permission_classes=can_read("contact"))
-    async def contact(self, info: Info) -> Contact | None:
-        return await load_node(info, Contact, self.contact_id)
+    contact = to_one(Contact, "contact_id", "contact", "The person targeted.")
 
 
 @strawberry.type(description="A marketing campaign.")
@@ -113,11 +109,7 @@ class Campaign(Node):
     deleted_at: datetime | None
     owner_id: strawberry.Private[Any]
 
-    @strawberry.field(
-        description="The user running the campaign.", permission_classes=can_read("user")
-    )
-    async def owner(self, info: Info) -> User | None:
-        return await load_node(info, User, self.owner_id)
+    owner = to_one(User, "owner_id", "user", "The user running the campaign.")
 
     members = connection_field(
         MEMBERS_BY_CAMPAIGN,

@@ -6,7 +6,7 @@ import functools
 import importlib
 from collections.abc import Awaitable, Callable
 from enum import Enum
-from typing import Any, ForwardRef, Generic, TypeVar, get_args
+from typing import Annotated, Any, ForwardRef, Generic, TypeVar, get_args
 
 import strawberry
 
@@ -184,6 +184,24 @@ def _resolve_node(node: Any) -> Any:
     forward = get_args(node)[0]
     name = forward.__forward_arg__ if isinstance(forward, ForwardRef) else str(forward)
     return getattr(importlib.import_module(metadata[0].module), name)
+
+
+def lazy(name: str, module: str) -> Any:
+    """A type defined later (or in a module that imports this one), resolved when needed."""
+    return Annotated[name, strawberry.lazy(module)]
+
+
+def to_one(node: Any, key: str, type_key: str, description: str) -> Any:
+    """A to-one relation field: the row ``key`` names, through the request's loader."""
+    node_class = functools.cache(lambda: _resolve_node(node))
+
+    async def resolve(root: Any, info: Info) -> Any:
+        return await load_node(info, node_class(), getattr(root, key))
+
+    resolve.__annotations__ = {"info": Info, "return": node | None}
+    return strawberry.field(
+        resolver=resolve, description=description, permission_classes=can_read(type_key)
+    )
 
 
 async def load_node(info: Info, node: type[T], key: Any) -> T | None:

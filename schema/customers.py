@@ -10,7 +10,7 @@ import strawberry
 from models import LifecycleStage as LifecycleStageModel
 from resolvers import graph
 from resolvers.privacy import mask_email, mask_phone
-from schema.connections import connection_field, load_node, order_input
+from schema.connections import connection_field, order_input, to_one
 from schema.consents import Consent, consents_field, load_current_consents
 from schema.context import Info
 from schema.filters import (
@@ -157,11 +157,7 @@ class Customer(Node):
     deleted_at: datetime | None = strawberry.field(description="Set while in the trash.")
     owner_id: strawberry.Private[Any]
 
-    @strawberry.field(
-        description="The user responsible for this customer.", permission_classes=can_read("user")
-    )
-    async def owner(self, info: Info) -> User | None:
-        return await load_node(info, User, self.owner_id)
+    owner = to_one(User, "owner_id", "user", "The user responsible for this customer.")
 
     contacts = connection_field(
         graph.CONTACTS_BY_CUSTOMER,
@@ -247,17 +243,9 @@ class Contact(Node):
         phone: str | None = self.row.phone
         return phone if can_see_pii(info) else mask_phone(phone)
 
-    @strawberry.field(
-        description="The customer this person works at.", permission_classes=can_read("customer")
-    )
-    async def customer(self, info: Info) -> Customer | None:
-        return await load_node(info, Customer, self.customer_id)
+    customer = to_one(Customer, "customer_id", "customer", "The customer this person works at.")
 
-    @strawberry.field(
-        description="The user responsible for this contact.", permission_classes=can_read("user")
-    )
-    async def owner(self, info: Info) -> User | None:
-        return await load_node(info, User, self.owner_id)
+    owner = to_one(User, "owner_id", "user", "The user responsible for this contact.")
 
     deals = connection_field(
         graph.DEALS_BY_CONTACT, DealT, DealFilterT, DealOrderT, "created_at", "Deals."

@@ -10,7 +10,7 @@ import strawberry
 
 from models import StageKind as StageKindModel
 from resolvers.graph import HISTORY_BY_DEAL, STAGES_BY_PIPELINE
-from schema.connections import connection_field, load_node, order_input
+from schema.connections import connection_field, lazy, load_node, order_input, to_one
 from schema.context import Info
 from schema.customers import Contact, ContactFilter, Customer, CustomerFilter
 from schema.filters import (
@@ -97,11 +97,12 @@ class Stage(Node):
     kind: StageKind
     pipeline_id: strawberry.Private[Any]
 
-    @strawberry.field(
-        description="The pipeline this stage belongs to.", permission_classes=can_read("pipeline")
+    pipeline = to_one(
+        lazy("Pipeline", "schema.deals"),
+        "pipeline_id",
+        "pipeline",
+        "The pipeline this stage belongs to.",
     )
-    async def pipeline(self, info: Info) -> Pipeline | None:
-        return await load_node(info, Pipeline, self.pipeline_id)
 
 
 @strawberry.type(description="A sales process: an ordered list of stages.")
@@ -130,13 +131,9 @@ class DealStageChange(Node):
     async def from_stage(self, info: Info) -> Stage | None:
         return await load_node(info, Stage, self.from_stage_id)
 
-    @strawberry.field(description="Stage after the move.", permission_classes=can_read("stage"))
-    async def to_stage(self, info: Info) -> Stage | None:
-        return await load_node(info, Stage, self.to_stage_id)
+    to_stage = to_one(Stage, "to_stage_id", "stage", "Stage after the move.")
 
-    @strawberry.field(description="Who moved it.", permission_classes=can_read("user"))
-    async def changed_by(self, info: Info) -> User | None:
-        return await load_node(info, User, self.changed_by_id)
+    changed_by = to_one(User, "changed_by_id", "user", "Who moved it.")
 
 
 @strawberry.type(description="A sales opportunity with a customer.")
@@ -157,25 +154,13 @@ class Deal(Node):
     owner_id: strawberry.Private[Any]
     campaign_id: strawberry.Private[Any]
 
-    @strawberry.field(
-        description="The customer the deal is with.", permission_classes=can_read("customer")
-    )
-    async def customer(self, info: Info) -> Customer | None:
-        return await load_node(info, Customer, self.customer_id)
+    customer = to_one(Customer, "customer_id", "customer", "The customer the deal is with.")
 
-    @strawberry.field(description="The main contact.", permission_classes=can_read("contact"))
-    async def contact(self, info: Info) -> Contact | None:
-        return await load_node(info, Contact, self.contact_id)
+    contact = to_one(Contact, "contact_id", "contact", "The main contact.")
 
-    @strawberry.field(description="The current stage.", permission_classes=can_read("stage"))
-    async def stage(self, info: Info) -> Stage | None:
-        return await load_node(info, Stage, self.stage_id)
+    stage = to_one(Stage, "stage_id", "stage", "The current stage.")
 
-    @strawberry.field(
-        description="The user who owns the deal.", permission_classes=can_read("user")
-    )
-    async def owner(self, info: Info) -> User | None:
-        return await load_node(info, User, self.owner_id)
+    owner = to_one(User, "owner_id", "user", "The user who owns the deal.")
 
     @strawberry.field(
         description="The campaign the deal came from.", permission_classes=can_read("campaign")

@@ -11,12 +11,10 @@ import strawberry
 from models import PurchaseKind as PurchaseKindModel
 from models import PurchaseStatus as PurchaseStatusModel
 from resolvers.graph import LINES_BY_PURCHASE
-from schema.connections import connection_field, load_node, order_input
-from schema.context import Info
+from schema.connections import connection_field, order_input, to_one
 from schema.customers import Customer, CustomerFilter
 from schema.filters import DateTimeFilter, DecimalFilter, IDFilter, StringFilter, enum_filter
 from schema.node import Node
-from schema.permissions import can_read
 
 PurchaseKind = strawberry.enum(PurchaseKindModel, name="PurchaseKind")
 PurchaseStatus = strawberry.enum(PurchaseStatusModel, name="PurchaseStatus")
@@ -75,9 +73,7 @@ class Purchase(Node):
     deleted_at: datetime | None
     customer_id: strawberry.Private[Any]
 
-    @strawberry.field(description="Who bought.", permission_classes=can_read("customer"))
-    async def customer(self, info: Info) -> Customer | None:
-        return await load_node(info, Customer, self.customer_id)
+    customer = to_one(Customer, "customer_id", "customer", "Who bought.")
 
     lines = connection_field(
         LINES_BY_PURCHASE,

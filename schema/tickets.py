@@ -11,7 +11,7 @@ from models import TicketChannel as TicketChannelModel
 from models import TicketPriority as TicketPriorityModel
 from models import TicketStatus as TicketStatusModel
 from resolvers.graph import COMMENTS_BY_TICKET
-from schema.connections import connection_field, load_node, order_input
+from schema.connections import connection_field, lazy, load_node, order_input, to_one
 from schema.context import Info
 from schema.customers import Contact, ContactFilter, Customer, CustomerFilter
 from schema.filters import (
@@ -82,9 +82,9 @@ class TicketComment(Node):
     ticket_id: strawberry.Private[Any]
     author_id: strawberry.Private[Any]
 
-    @strawberry.field(description="The ticket commented on.", permission_classes=can_read("ticket"))
-    async def ticket(self, info: Info) -> Ticket | None:
-        return await load_node(info, Ticket, self.ticket_id)
+    ticket = to_one(
+        lazy("Ticket", "schema.tickets"), "ticket_id", "ticket", "The ticket commented on."
+    )
 
     @strawberry.field(
         description="Who wrote it (null for the customer or a system).",
@@ -111,17 +111,11 @@ class Ticket(Node):
     contact_id: strawberry.Private[Any]
     assignee_id: strawberry.Private[Any]
 
-    @strawberry.field(description="The customer asking.", permission_classes=can_read("customer"))
-    async def customer(self, info: Info) -> Customer | None:
-        return await load_node(info, Customer, self.customer_id)
+    customer = to_one(Customer, "customer_id", "customer", "The customer asking.")
 
-    @strawberry.field(description="The person asking.", permission_classes=can_read("contact"))
-    async def contact(self, info: Info) -> Contact | None:
-        return await load_node(info, Contact, self.contact_id)
+    contact = to_one(Contact, "contact_id", "contact", "The person asking.")
 
-    @strawberry.field(description="The user working on it.", permission_classes=can_read("user"))
-    async def assignee(self, info: Info) -> User | None:
-        return await load_node(info, User, self.assignee_id)
+    assignee = to_one(User, "assignee_id", "user", "The user working on it.")
 
     comments = connection_field(
         COMMENTS_BY_TICKET,

@@ -9,7 +9,7 @@ import strawberry
 
 from models import Role as RoleModel
 from resolvers.graph import USERS_BY_TEAM
-from schema.connections import connection_field, load_node, order_input
+from schema.connections import connection_field, lazy, load_node, order_input, to_one
 from schema.context import Info
 from schema.filters import BooleanFilter, DateTimeFilter, IDFilter, StringFilter, enum_filter
 from schema.node import Node
@@ -64,9 +64,7 @@ class User(Node):
     async def team(self, info: Info) -> Annotated[Team, strawberry.lazy("schema.users")] | None:
         return await load_node(info, Team, self.team_id)
 
-    @strawberry.field(description="The user's manager.", permission_classes=can_read("user"))
-    async def manager(self, info: Info) -> User | None:
-        return await load_node(info, User, self.manager_id)
+    manager = to_one(lazy("User", "schema.users"), "manager_id", "user", "The user's manager.")
 
 
 @strawberry.type(description="A team of users.")

@@ -11,7 +11,7 @@ from strawberry.scalars import JSON
 from models.webhooks import DeliveryStatus as DeliveryStatusModel
 from models.webhooks import EndpointState as EndpointStateModel
 from resolvers import graph
-from schema.connections import connection_field, load_node, order_input
+from schema.connections import connection_field, lazy, order_input, to_one
 from schema.context import Info
 from schema.filters import DateTimeFilter, enum_filter
 from schema.node import Node
@@ -82,9 +82,12 @@ class WebhookDelivery(Node):
         row = await info.context.loaders.by_id(graph.SPECS["event"].table).load(self.event_id)
         return OutboxEvent.from_optional(row)
 
-    @strawberry.field(description="The endpoint.", permission_classes=can_read("webhook_endpoint"))
-    async def endpoint(self, info: Info) -> WebhookEndpoint | None:
-        return await load_node(info, WebhookEndpoint, self.endpoint_id)
+    endpoint = to_one(
+        lazy("WebhookEndpoint", "schema.webhooks"),
+        "endpoint_id",
+        "webhook_endpoint",
+        "The endpoint.",
+    )
 
     attempt_log = connection_field(
         graph.ATTEMPTS_BY_DELIVERY,
