@@ -70,6 +70,11 @@ class Settings(BaseSettings):
         description="Non-public networks endpoints may point to, e.g. 127.0.0.0/8 in development.",
     )
     webhook_timeout_seconds: float = Field(default=10.0, gt=0, description="Per attempt.")
+    webhook_lease_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="How long a claimed delivery is reserved; keep it above the timeout.",
+    )
     webhook_poll_seconds: float = Field(
         default=1.0, gt=0, description="In-process dispatcher: how often it looks for due work."
     )

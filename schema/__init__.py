@@ -72,7 +72,7 @@ def _mutation_type() -> type:
 def _fields_of(mutations: type) -> dict[str, object]:
     """The mutation fields declared on a strawberry type, to merge into `Mutation`."""
     return {
-        field.python_name: getattr(mutations, field.python_name)
+        field.python_name: field
         for field in mutations.__strawberry_definition__.fields  # type: ignore[attr-defined]
     }
 

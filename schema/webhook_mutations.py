@@ -219,10 +219,3 @@ def _delivery_payload(result: Any) -> WebhookDeliveryPayload:
     if isinstance(result, list):
         return WebhookDeliveryPayload(delivery=None, errors=result)
     return WebhookDeliveryPayload(delivery=WebhookDelivery.from_row(result), errors=[])
-
-
-# `schema._mutation_type` merges these into `Mutation` by reading the class attributes, where
-# strawberry leaves the plain resolver functions (which a type silently ignores): put the
-# fields themselves there, or no webhook mutation reaches the schema.
-for _field in WebhookMutation.__strawberry_definition__.fields:  # type: ignore[attr-defined]
-    setattr(WebhookMutation, _field.python_name, _field)

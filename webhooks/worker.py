@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from arq import cron
@@ -26,6 +27,7 @@ WAKE_JOB_ID = "crm:webhooks:wake"
 def dispatch_settings(settings: Settings) -> DispatchSettings:
     """The dispatcher's settings from the service's."""
     return DispatchSettings(
+        lease=timedelta(seconds=settings.webhook_lease_seconds),
         timeout_seconds=settings.webhook_timeout_seconds,
         allow_http=settings.webhook_allow_http,
         allowed_networks=parse_networks(settings.webhook_allowed_networks),
@@ -66,6 +68,8 @@ class WorkerSettings:
     on_shutdown = _shutdown
     max_jobs = 4
     allow_abort_jobs = True
+    # A kept result holds the wake-up job id for an hour, refusing every later wake-up with it.
+    keep_result = 0
 
     @staticmethod
     def redis() -> RedisSettings:
@@ -77,10 +81,14 @@ async def wake_hook(settings: Settings) -> tuple[Callable[[], None], ArqRedis]:
     pool = await create_pool(redis_settings(settings))
     tasks: set[asyncio.Task[Any]] = set()
 
+    async def enqueue() -> None:
+        # A running wake-up still holds its id and may have claimed before this commit: then
+        # queue one more run under a second id (which folds later wake-ups the same way).
+        if await pool.enqueue_job("dispatch_due", _job_id=WAKE_JOB_ID) is None:
+            await pool.enqueue_job("dispatch_due", _job_id=f"{WAKE_JOB_ID}:again")
+
     def wake() -> None:
-        task = asyncio.get_running_loop().create_task(
-            pool.enqueue_job("dispatch_due", _job_id=WAKE_JOB_ID)
-        )
+        task = asyncio.get_running_loop().create_task(enqueue())
         tasks.add(task)
         task.add_done_callback(tasks.discard)
 

@@ -18,7 +18,7 @@ from models.webhooks import DeliveryStatus, EndpointState, WebhookDelivery, Webh
 from resolvers.audit import record_audit
 from resolvers.crud import validation_errors
 from resolvers.errors import ErrorCode, ServiceError, UserError
-from resolvers.events import record_event
+from resolvers.events import OUTBOX_KEY, record_event
 from resolvers.inputs import InputModel, partial
 from resolvers.principal import Principal
 from resolvers.subscriptions import is_valid_pattern
@@ -188,6 +188,8 @@ async def send_test_event(
         endpoint.version,
         {"id": str(endpoint.id), "message": "test event"},
     )
+    # Only this endpoint gets it: keep the unit of work from routing it to every `*` subscriber.
+    session.info[OUTBOX_KEY].remove(event)
     await session.flush()
     delivery = WebhookDelivery(
         event_position=event.position,  # type: ignore[arg-type]
