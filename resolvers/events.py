@@ -12,6 +12,8 @@ from models import Event
 from resolvers.principal import Principal
 
 OUTBOX_KEY = "crm.outbox"
+# Set by a service that queued deliveries itself (a test event, a resend): wake the dispatchers.
+WAKE_KEY = "crm.wake_dispatchers"
 
 current_request_id: ContextVar[str | None] = ContextVar("current_request_id", default=None)
 

@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from resolvers.events import OUTBOX_KEY
+from resolvers.events import OUTBOX_KEY, WAKE_KEY
 from resolvers.subscriptions import deliveries_committed, route_events
 
 # An execution option that makes SQLite begin write transactions with BEGIN IMMEDIATE.
@@ -42,5 +42,5 @@ async def unit_of_work(
             # Events of rolled-back savepoints have left the session: they are not routed.
             events = [e for e in session.info.pop(OUTBOX_KEY, []) if e in session]
             routed = await route_events(session, events)
-        if routed:
+        if routed or session.info.pop(WAKE_KEY, False):
             deliveries_committed()

@@ -18,7 +18,7 @@ from models.webhooks import DeliveryStatus, EndpointState, WebhookDelivery, Webh
 from resolvers.audit import record_audit
 from resolvers.crud import validation_errors
 from resolvers.errors import ErrorCode, ServiceError, UserError
-from resolvers.events import OUTBOX_KEY, record_event
+from resolvers.events import OUTBOX_KEY, WAKE_KEY, record_event
 from resolvers.inputs import InputModel, partial
 from resolvers.principal import Principal
 from resolvers.subscriptions import is_valid_pattern
@@ -199,6 +199,7 @@ async def send_test_event(
     )
     session.add(delivery)
     await session.flush()
+    session.info[WAKE_KEY] = True
     return delivery
 
 
@@ -214,6 +215,7 @@ async def resend_delivery(
     delivery.finished_at = None
     delivery.lease_until = None
     record_audit(session, principal, "webhook_delivery.resent", "webhook_delivery", delivery.id)
+    session.info[WAKE_KEY] = True
     return delivery
 
 
@@ -241,4 +243,5 @@ async def recover_failed(
         endpoint_id,
         {"deliveries": {"old": None, "new": count}},
     )
+    session.info[WAKE_KEY] = True
     return count
