@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import inspect
 from collections.abc import Awaitable, Callable
 from enum import Enum
 from typing import Annotated, Any, ForwardRef, Generic, TypeVar, get_args
@@ -270,30 +271,20 @@ def list_field(
         "include_deleted": bool,
         "return": Connection[node],
     }
-    resolver: Callable[..., Awaitable[Any]] = resolve
     if searchable:
         annotations["search"] = str | None
     else:
-        resolver = _without_search(resolve)
-    resolver.__annotations__ = annotations
-    return strawberry.field(
-        resolver=resolver, description=description, permission_classes=can_read(type_name)
-    )
-
-
-def _without_search(resolve: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
-    async def resolve_list(
-        info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-        filter: Any = None,
-        order_by: Any = None,
-        include_deleted: bool = False,
-    ) -> Any:
-        return await resolve(
-            info, first, after, last, before, filter, order_by, None, include_deleted
+        # The same resolver without the argument: strawberry reads the signature.
+        signature = inspect.signature(resolve)
+        parameters = [
+            p.replace(annotation=annotations[p.name])
+            for p in signature.parameters.values()
+            if p.name != "search"
+        ]
+        resolve.__signature__ = signature.replace(  # type: ignore[attr-defined]
+            parameters=parameters, return_annotation=annotations["return"]
         )
-
-    return resolve_list
+    resolve.__annotations__ = annotations
+    return strawberry.field(
+        resolver=resolve, description=description, permission_classes=can_read(type_name)
+    )
