@@ -65,26 +65,36 @@ def _comparison(column: KeyedColumnElement[Any], op: str, value: Any) -> Any:
     raise ValueError(f"unknown filter operator {op}")
 
 
-def _relation(relation: Relation, value: Filter) -> ColumnElement[bool]:
+Visibility = Callable[[str], ColumnElement[bool] | None]
+
+
+def _relation(relation: Relation, value: Filter, visible: Visibility | None) -> ColumnElement[bool]:
     target = relation.target()
     if relation.many:
         clauses = []
         if value.get("some") is not None:
-            clauses.append(_exists(target, relation, value["some"]))
+            clauses.append(_exists(target, relation, value["some"], visible))
         if value.get("none") is not None:
-            clauses.append(~_exists(target, relation, value["none"]))
+            clauses.append(~_exists(target, relation, value["none"], visible))
         return and_(true(), *clauses)
-    return _exists(target, relation, value)
+    return _exists(target, relation, value, visible)
 
 
-def _exists(target: FilterSpec, relation: Relation, value: Filter) -> ColumnElement[bool]:
-    conditions = [relation.correlate(), compile_filter(target, value)]
+def _exists(
+    target: FilterSpec, relation: Relation, value: Filter, visible: Visibility | None
+) -> ColumnElement[bool]:
+    conditions = [relation.correlate(), compile_filter(target, value, visible)]
+    # Related rows the principal may not see must not decide a match either.
+    if visible is not None and (condition := visible(target.table.name)) is not None:
+        conditions.append(condition)
     if target.soft_delete is not None:
         conditions.append(target.soft_delete.is_(None))
     return exists(select(1).select_from(target.table).where(*conditions))
 
 
-def compile_filter(spec: FilterSpec, value: Filter | None) -> ColumnElement[bool]:
+def compile_filter(
+    spec: FilterSpec, value: Filter | None, visible: Visibility | None = None
+) -> ColumnElement[bool]:
     """A SQL condition for a filter object; an empty or missing filter matches everything."""
     if not value:
         return true()
@@ -93,11 +103,11 @@ def compile_filter(spec: FilterSpec, value: Filter | None) -> ColumnElement[bool
         if item is None:
             continue
         if key == "and_":
-            clauses.append(and_(true(), *(compile_filter(spec, part) for part in item)))
+            clauses.append(and_(true(), *(compile_filter(spec, part, visible) for part in item)))
         elif key == "or_":
-            clauses.append(or_(false(), *(compile_filter(spec, part) for part in item)))
+            clauses.append(or_(false(), *(compile_filter(spec, part, visible) for part in item)))
         elif key == "not_":
-            clauses.append(not_(compile_filter(spec, item)))
+            clauses.append(not_(compile_filter(spec, item, visible)))
         elif key in spec.fields:
             column = spec.fields[key]
             clauses.extend(
@@ -106,7 +116,7 @@ def compile_filter(spec: FilterSpec, value: Filter | None) -> ColumnElement[bool
                 if arg is not None or op in ("eq", "ne")
             )
         elif key in spec.relations:
-            clauses.append(_relation(spec.relations[key], item))
+            clauses.append(_relation(spec.relations[key], item, visible))
         else:
             raise ValueError(f"cannot filter on {key}")
     return and_(true(), *clauses)

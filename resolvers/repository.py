@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Sequence
 from typing import Any
@@ -23,10 +24,11 @@ def visible_conditions(
     include_deleted: bool = False,
 ) -> list[ColumnElement[bool]]:
     """The WHERE clauses for a list: visibility, soft delete, filter and free-text search."""
-    conditions = [compile_filter(spec, filter_), search_condition(spec, search)]
+    visibility = functools.partial(row_filter, principal=principal)
+    conditions = [compile_filter(spec, filter_, visibility), search_condition(spec, search)]
     if spec.soft_delete is not None and not include_deleted:
         conditions.append(spec.soft_delete.is_(None))
-    if (visible := row_filter(spec.table.name, principal)) is not None:
+    if (visible := visibility(spec.table.name)) is not None:
         conditions.append(visible)
     return conditions
 

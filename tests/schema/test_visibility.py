@@ -131,3 +131,19 @@ async def test_to_one_relation_to_an_invisible_row_is_null(
     )
 
     assert data["deals"]["nodes"] == [{"name": "Cross", "customer": None}]
+
+
+async def test_filters_on_related_rows_ignore_rows_the_user_cannot_see(
+    http: httpx.AsyncClient, settings: Any, org: dict[str, Any], make: Any
+) -> None:
+    # Ned owns a contact at a south customer: filtering by that customer must not reveal it.
+    await make.contact(customer_id=org["sam_customer"].id, owner_id=org["ned"].id, last_name="Mole")
+    ned = as_user(http, settings, org["ned"])
+
+    by_customer = await ned(
+        '{ contacts(filter: {customer: {name: {eq: "Sam Corp"}}}) { totalCount } }'
+    )
+    own = await ned('{ contacts(filter: {lastName: {eq: "Mole"}}) { totalCount } }')
+
+    assert by_customer["contacts"]["totalCount"] == 0
+    assert own["contacts"]["totalCount"] == 1
