@@ -9,9 +9,16 @@ from models.campaigns import (
     CampaignStatus,
     MemberStatus,
 )
-from models.customers import Contact, Customer, LifecycleStage
+from models.customers import Contact, CreditStatus, Customer, LifecycleStage
 from models.deals import Deal, DealStageChange, Pipeline, Stage, StageKind
 from models.events import Event
+from models.integrations import (
+    Connection,
+    ConnectionState,
+    ExternalRef,
+    IdempotencyKey,
+    InboundMessage,
+)
 from models.privacy import Consent, ConsentPurpose
 from models.purchases import Purchase, PurchaseKind, PurchaseLine, PurchaseStatus
 from models.security import ApiClient, AuditEntry
@@ -32,9 +39,12 @@ __all__ = [
     "CampaignChannel",
     "CampaignMember",
     "CampaignStatus",
+    "Connection",
+    "ConnectionState",
     "Consent",
     "ConsentPurpose",
     "Contact",
+    "CreditStatus",
     "Customer",
     "Deal",
     "DealStageChange",
@@ -42,6 +52,9 @@ __all__ = [
     "EndpointState",
     "Entity",
     "Event",
+    "ExternalRef",
+    "IdempotencyKey",
+    "InboundMessage",
     "Interaction",
     "InteractionKind",
     "LifecycleStage",

@@ -20,10 +20,19 @@ class LifecycleStage(StrEnum):
     CHURNED = "churned"
 
 
+class CreditStatus(StrEnum):
+    """Whether the ERP lets the customer order on credit."""
+
+    GOOD = "good"
+    HOLD = "hold"
+    BLOCKED = "blocked"
+
+
 class Customer(Entity, SoftDeletable, table=True):
     __tablename__ = "customers"
     __table_args__ = (
         enum_check("lifecycle_stage", LifecycleStage, "ck_customers_lifecycle_stage"),
+        enum_check("credit_status", CreditStatus, "ck_customers_credit_status"),
         CheckConstraint("employees IS NULL OR employees >= 0", name="ck_customers_employees"),
         CheckConstraint("length(name) > 0", name="ck_customers_name_not_empty"),
         UniqueConstraint("external_id", name="uq_customers_external_id"),
@@ -43,6 +52,7 @@ class Customer(Entity, SoftDeletable, table=True):
     postal_code: str | None = Field(default=None, sa_type=String(20))
     country: str | None = Field(default=None, sa_type=String(2), index=True)
     tags: list[str] = Field(default_factory=list, sa_type=JSON)
+    credit_status: CreditStatus | None = Field(default=None, sa_type=String(32), index=True)
     external_id: str | None = Field(default=None, sa_type=String(200))
 
 

@@ -30,4 +30,6 @@ class Event(SQLModel, table=True):
     payload: dict[str, Any] = Field(sa_type=JSON)
     actor: str | None = Field(default=None, sa_type=String(200))
     request_id: str | None = Field(default=None, sa_type=String(64))
+    # The connection whose inbound record caused the change, if any.
+    source_connection_id: uuid.UUID | None = Field(default=None)
     occurred_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)

@@ -43,6 +43,8 @@ class Purchase(Entity, SoftDeletable, table=True):
     currency: str = Field(sa_type=String(3), index=True)
     total_amount: Decimal = Field(default=Decimal(0), sa_type=MONEY, index=True)
     ordered_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    # The won deal this order fulfils (linked when the ERP confirms it).
+    deal_id: uuid.UUID | None = Field(default=None, foreign_key="deals.id", index=True)
     external_id: str | None = Field(default=None, sa_type=String(200))
 
 

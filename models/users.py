@@ -35,6 +35,7 @@ class User(Entity, table=True):
 
     email: str = Field(sa_type=String(320), unique=True)
     name: str = Field(sa_type=String(200), index=True)
+    title: str | None = Field(default=None, sa_type=String(200))
     role: Role = Field(sa_type=String(32), default=Role.SALES_REP, index=True)
     team_id: uuid.UUID | None = Field(default=None, foreign_key="teams.id", index=True)
     manager_id: uuid.UUID | None = Field(default=None, foreign_key="users.id", index=True)

@@ -56,6 +56,8 @@ class WebhookEndpoint(Entity, table=True):
     # At most one delivery in flight per record, in the order of the outbox.
     ordered: bool = Field(default=False)
     created_by: str | None = Field(default=None, sa_type=String(200))
+    # The connection this endpoint feeds: changes that came from it are not echoed back.
+    connection_id: uuid.UUID | None = Field(default=None, foreign_key="connections.id", index=True)
 
 
 class WebhookDelivery(SQLModel, table=True):
