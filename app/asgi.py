@@ -20,6 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.crypto import MissingKeysError, install_encryption
 from app.db import create_engine, create_session_factory
 from app.graphql_http import GraphQLEndpoint
+from app.inbound_http import InboundEndpoint
 from app.migrations import current_revision, head_revision
 from app.oauth import TokenEndpoint
 from app.rate_limit import create_rate_limiter
@@ -120,10 +121,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     graphql = GraphQLEndpoint(settings, session_factory, create_rate_limiter(settings))
     oauth_token = TokenEndpoint(settings, session_factory)
+    inbound = InboundEndpoint(settings, session_factory)
     app = Starlette(
         routes=[
             Route("/graphql", graphql.handle, methods=["GET", "POST"]),
             Route("/oauth/token", oauth_token.handle, methods=["POST"]),
+            Route("/integrations/{connector}/events", inbound.handle, methods=["POST"]),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
         ],

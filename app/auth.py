@@ -19,6 +19,7 @@ from app.oidc import OIDCError, oidc_principal
 from app.settings import Settings
 from resolvers.clients.service import is_active_client
 from resolvers.principal import Principal, PrincipalKind
+from resolvers.users.service import is_active_user
 
 ALGORITHM = "HS256"
 
@@ -99,6 +100,11 @@ async def authenticate_request(
             async with session_factory() as session:
                 if not await is_active_client(session, principal.subject):
                     raise AuthenticationError("the API client is revoked or unknown")
+        elif principal.user_id is not None:
+            # A user who left (deactivated, e.g. by the HRM) loses every token at once.
+            async with session_factory() as session:
+                if not await is_active_user(session, principal.user_id):
+                    raise AuthenticationError("the user is deactivated or unknown")
         return principal
     except AuthenticationError as exc:
         # Refused bearer tokens are logged, not audited: they are too frequent to audit.

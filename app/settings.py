@@ -56,6 +56,21 @@ class Settings(BaseSettings):
     max_root_fields: int = Field(default=20, gt=0)
     max_batch_operations: int = Field(default=10, gt=0, description="Operations per batch.")
     max_body_bytes: int = Field(default=1_000_000, gt=0)
+    inbound_max_body_bytes: int = Field(
+        default=10_000_000, gt=0, description="Largest inbound connector batch accepted."
+    )
+    inbound_timestamp_tolerance_seconds: int = Field(
+        default=300, gt=0, description="How far a signed batch's timestamp may be from now."
+    )
+    inbound_message_retention_days: int = Field(
+        default=7,
+        gt=0,
+        description="How long a batch's message id is remembered (longer than any sender's "
+        "retry window, so late replays are still recognized).",
+    )
+    pull_poll_seconds: float = Field(
+        default=30.0, gt=0, description="How often the scheduler looks for pulls that are due."
+    )
     rate_limit_per_second: float = Field(
         default=20.0, gt=0, description="Requests a principal may make per second, sustained."
     )

@@ -1,1 +1,1 @@
-"""Inbound connectors for ERP, HRM and partner systems (see the connectors issue)."""
+"""Connectors that keep ERP, HRM and partner systems in sync with the CRM, inbound."""

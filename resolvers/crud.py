@@ -17,6 +17,7 @@ from models import utcnow
 from resolvers.audit import record_audit
 from resolvers.errors import ErrorCode, ServiceError, UserError
 from resolvers.events import record_event
+from resolvers.ownership import check_ownership
 from resolvers.principal import Principal
 from resolvers.tables import json_value, row_to_dict, table_of
 from resolvers.visibility import row_filter
@@ -244,6 +245,7 @@ async def update_entity(
     changes = _changed_fields(row, values)
     if not changes:
         return row
+    await check_ownership(session, principal, rules.entity, row_id, changes)
     columns = table_of(rules.model).c
     previous = {column.key: getattr(row, column.key) for column in columns}
     _bump(row)

@@ -16,6 +16,8 @@ class ErrorCode(StrEnum):
     INVALID_STATE = "INVALID_STATE"
     FORBIDDEN = "FORBIDDEN"
     LIMIT_EXCEEDED = "LIMIT_EXCEEDED"
+    # The field belongs to an external system (a connection) and is changed there, not here.
+    FIELD_OWNED = "FIELD_OWNED"
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,12 @@ def record_event(
     payload: dict[str, Any] = {"object": data}
     if changes is not None:
         payload["changes"] = changes
+    if principal.connection_id is not None:
+        # Receivers (and our own echo filter) can tell a change that came from a connection.
+        payload["source"] = {
+            "connection": principal.subject,
+            "connection_id": str(principal.connection_id),
+        }
     event = Event(
         type=event_type,
         entity_type=entity_type,
@@ -40,6 +46,7 @@ def record_event(
         payload=payload,
         actor=principal.actor,
         request_id=current_request_id.get(),
+        source_connection_id=principal.connection_id,
     )
     session.add(event)
     # The unit of work routes these to webhook endpoints before it commits.

@@ -17,6 +17,7 @@ from models import (
     AuditEntry,
     Campaign,
     CampaignMember,
+    Connection,
     Consent,
     Contact,
     Customer,
@@ -58,6 +59,7 @@ comments = table_of(TicketComment)
 api_clients = table_of(ApiClient)
 audit_log = table_of(AuditEntry)
 webhook_endpoints = table_of(WebhookEndpoint)
+connections = table_of(Connection)
 webhook_deliveries = table_of(WebhookDelivery)
 webhook_attempts = table_of(WebhookAttempt)
 events = table_of(Event)
@@ -105,6 +107,7 @@ SPECS: Mapping[str, FilterSpec] = {
             "industry",
             "employees",
             "lifecycle_stage",
+            "credit_status",
             "owner_id",
             "phone",
             "city",
@@ -182,11 +185,15 @@ SPECS: Mapping[str, FilterSpec] = {
             "currency",
             "total_amount",
             "ordered_at",
+            "deal_id",
             "external_id",
             "created_at",
             "deleted_at",
         ),
-        {"customer": _one("customer", purchases.c.customer_id, customers)},
+        {
+            "customer": _one("customer", purchases.c.customer_id, customers),
+            "deal": _one("deal", purchases.c.deal_id, deals),
+        },
         soft_delete=purchases.c.deleted_at,
         search=(purchases.c.number,),
     ),
@@ -307,7 +314,10 @@ SPECS: Mapping[str, FilterSpec] = {
         ),
     ),
     "webhook_endpoint": FilterSpec(
-        webhook_endpoints, _fields(webhook_endpoints, "state", "created_at")
+        webhook_endpoints, _fields(webhook_endpoints, "state", "connection_id", "created_at")
+    ),
+    "connection": FilterSpec(
+        connections, _fields(connections, "name", "connector", "state", "created_at")
     ),
     "webhook_delivery": FilterSpec(
         webhook_deliveries,
@@ -373,6 +383,7 @@ ORDERINGS: Mapping[str, Mapping[str, KeyedColumnElement[Any]]] = {
     "audit_entry": {"occurred_at": audit_log.c.occurred_at},
     "consent": {"occurred_at": consents.c.occurred_at, "purpose": consents.c.purpose},
     "webhook_endpoint": {"created_at": webhook_endpoints.c.created_at},
+    "connection": {"name": connections.c.name, "created_at": connections.c.created_at},
     "webhook_delivery": {"created_at": webhook_deliveries.c.created_at},
     "webhook_attempt": {"started_at": webhook_attempts.c.started_at},
     "event": {"occurred_at": events.c.occurred_at},
@@ -406,6 +417,7 @@ INTERACTIONS_BY_CONTACT = _to_many(
     "interactions_by_contact", "interaction", interactions.c.contact_id
 )
 MEMBERSHIPS_BY_CONTACT = _to_many("memberships_by_contact", "campaign_member", members.c.contact_id)
+PURCHASES_BY_DEAL = _to_many("purchases_by_deal", "purchase", purchases.c.deal_id)
 LINES_BY_PURCHASE = _to_many("lines_by_purchase", "purchase_line", purchase_lines.c.purchase_id)
 STAGES_BY_PIPELINE = _to_many("stages_by_pipeline", "stage", stages.c.pipeline_id)
 HISTORY_BY_DEAL = _to_many("history_by_deal", "deal_stage_change", stage_changes.c.deal_id)

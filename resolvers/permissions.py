@@ -29,6 +29,7 @@ class Scope(StrEnum):
     CLIENTS_MANAGE = "clients:manage"
     AUDIT_READ = "audit:read"
     PRIVACY_MANAGE = "privacy:manage"
+    CONNECTORS_MANAGE = "connectors:manage"
     INTROSPECTION = "introspection"
 
 
@@ -112,6 +113,7 @@ READ_SCOPES: dict[str, Scope] = {
     "webhook_delivery": Scope.WEBHOOKS_MANAGE,
     "webhook_attempt": Scope.WEBHOOKS_MANAGE,
     "event": Scope.WEBHOOKS_MANAGE,
+    "connection": Scope.CONNECTORS_MANAGE,
 }
 
 # The scope that writing each entity needs.

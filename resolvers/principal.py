@@ -12,6 +12,7 @@ class PrincipalKind(StrEnum):
     CLIENT = "client"
     OPERATOR = "operator"
     SYSTEM = "system"
+    CONNECTION = "connection"
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,8 @@ class Principal:
     role: str | None = None
     scopes: frozenset[str] = field(default_factory=frozenset)
     user_id: uuid.UUID | None = None
+    # For changes applied from an external system: the connection they came through.
+    connection_id: uuid.UUID | None = None
 
     @property
     def actor(self) -> str:

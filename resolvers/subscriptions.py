@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Event
+from models.integrations import Connection
 from models.webhooks import EndpointState, WebhookDelivery, WebhookEndpoint
 from resolvers.tables import table_of
 
@@ -39,6 +40,11 @@ EVENT_TYPES: dict[str, str] = {
     "contact.erased": "A contact's personal data was erased; drop what you hold about them.",
     "contact.consent_changed": "A contact granted or withdrew a consent.",
     "webhook_endpoint.disabled": "An endpoint was disabled after failing for too long.",
+    "user.created": "A user was created (e.g. an employee synced from the HRM).",
+    "user.updated": "A user changed (name, title, team, manager, role or active).",
+    "user.deactivated": "A user left: deactivated, tokens refused, open work reassigned.",
+    "team.created": "A team was created.",
+    "team.updated": "A team was renamed.",
 }
 
 
@@ -61,16 +67,25 @@ def matches(patterns: Iterable[str], event_type: str) -> bool:
 
 
 async def route_events(session: AsyncSession, events: Sequence[Event]) -> int:
-    """Add one pending delivery per (event, enabled endpoint subscribed to it)."""
+    """Add one pending delivery per (event, enabled endpoint subscribed to it).
+
+    An endpoint that feeds a connection does not get the changes that came from that
+    connection back, unless the connection asks for echoes.
+    """
     if not events:
         return 0
     await session.flush()  # the events get their outbox positions
     endpoints = table_of(WebhookEndpoint)
+    connections = table_of(Connection)
     rows = (
         await session.execute(
-            select(endpoints.c.id, endpoints.c.event_types).where(
-                endpoints.c.state == EndpointState.ENABLED
+            select(endpoints.c.id, endpoints.c.event_types, endpoints.c.connection_id)
+            .outerjoin(
+                connections,
+                (connections.c.id == endpoints.c.connection_id) & connections.c.echo,
             )
+            .add_columns(connections.c.id.is_not(None).label("echo"))
+            .where(endpoints.c.state == EndpointState.ENABLED)
         )
     ).all()
     deliveries = [
@@ -81,8 +96,9 @@ async def route_events(session: AsyncSession, events: Sequence[Event]) -> int:
             entity_id=event.entity_id,
         )
         for event in events
-        for endpoint_id, patterns in rows
+        for endpoint_id, patterns, feeds, echo in rows
         if matches(patterns, event.type)
+        and (echo or feeds is None or feeds != event.source_connection_id)
     ]
     session.add_all(deliveries)
     return len(deliveries)

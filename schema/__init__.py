@@ -21,6 +21,7 @@ from schema.campaigns import Campaign, CampaignMember
 from schema.clients import API_CLIENT_MUTATIONS
 from schema.customers import Contact, Customer
 from schema.deals import Deal
+from schema.integrations import IntegrationMutation
 from schema.mutations import entity_mutations
 from schema.privacy import PRIVACY_MUTATIONS
 from schema.purchases import Purchase
@@ -66,6 +67,7 @@ def _mutation_type() -> type:
     fields.update(API_CLIENT_MUTATIONS)
     fields.update(PRIVACY_MUTATIONS)
     fields.update(_fields_of(WebhookMutation))
+    fields.update(_fields_of(IntegrationMutation))
     return strawberry.type(type("Mutation", (), fields))
 
 

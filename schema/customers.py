@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import strawberry
 
+from models import CreditStatus as CreditStatusModel
 from models import LifecycleStage as LifecycleStageModel
 from resolvers import graph
 from resolvers.privacy import mask_email, mask_phone
@@ -30,6 +31,12 @@ LifecycleStage = strawberry.enum(
     LifecycleStageModel, name="LifecycleStage", description="Where a customer is in its lifecycle."
 )
 LifecycleStageFilter = enum_filter(LifecycleStageModel, "LifecycleStageFilter")
+CreditStatus = strawberry.enum(
+    CreditStatusModel,
+    name="CreditStatus",
+    description="Whether the ERP lets the customer order on credit.",
+)
+CreditStatusFilter = enum_filter(CreditStatusModel, "CreditStatusFilter")
 CustomerOrder = order_input("customer", "Customer")
 ContactOrder = order_input("contact", "Contact")
 
@@ -81,6 +88,7 @@ class CustomerFilter:
     industry: StringFilter | None = strawberry.UNSET
     employees: IntFilter | None = strawberry.UNSET
     lifecycle_stage: LifecycleStageFilter | None = strawberry.UNSET
+    credit_status: CreditStatusFilter | None = strawberry.UNSET
     owner_id: IDFilter | None = strawberry.UNSET
     phone: StringFilter | None = strawberry.UNSET
     city: StringFilter | None = strawberry.UNSET
@@ -144,6 +152,9 @@ class Customer(Node):
     industry: str | None
     employees: int | None
     lifecycle_stage: LifecycleStage
+    credit_status: CreditStatus | None = strawberry.field(
+        description="Set by the ERP; null when no ERP reports it."
+    )
     phone: str | None
     street: str | None
     city: str | None

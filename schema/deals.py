@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import strawberry
 
 from models import StageKind as StageKindModel
-from resolvers.graph import HISTORY_BY_DEAL, STAGES_BY_PIPELINE
+from resolvers.graph import HISTORY_BY_DEAL, PURCHASES_BY_DEAL, STAGES_BY_PIPELINE
 from schema.connections import connection_field, lazy, load_node, order_input, to_one
 from schema.context import Info
 from schema.customers import Contact, ContactFilter, Customer, CustomerFilter
@@ -169,6 +169,15 @@ class Deal(Node):
         from schema.campaigns import Campaign as CampaignType
 
         return await load_node(info, CampaignType, self.campaign_id)
+
+    purchases = connection_field(
+        PURCHASES_BY_DEAL,
+        lazy("Purchase", "schema.purchases"),
+        lazy("PurchaseFilter", "schema.purchases"),
+        lazy("PurchaseOrder", "schema.purchases"),
+        "ordered_at",
+        "Orders the ERP confirmed for this deal.",
+    )
 
     history = connection_field(
         HISTORY_BY_DEAL,

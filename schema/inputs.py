@@ -12,7 +12,7 @@ from strawberry.types.base import StrawberryOptional, has_object_definition
 
 from schema.activities import InteractionKind
 from schema.campaigns import CampaignChannel, CampaignStatus, MemberStatus
-from schema.customers import LifecycleStage
+from schema.customers import CreditStatus, LifecycleStage
 from schema.ids import decode_id
 from schema.purchases import PurchaseKind, PurchaseStatus
 from schema.tickets import TicketChannel, TicketPriority, TicketStatus
@@ -27,6 +27,7 @@ class CreateCustomerInput:
     industry: str | None = UNSET
     employees: int | None = UNSET
     lifecycle_stage: LifecycleStage | None = UNSET
+    credit_status: CreditStatus | None = UNSET
     owner_id: strawberry.ID | None = UNSET
     phone: str | None = UNSET
     street: str | None = UNSET
@@ -79,6 +80,9 @@ class CreatePurchaseInput:
     kind: PurchaseKind | None = UNSET
     status: PurchaseStatus | None = UNSET
     lines: list[PurchaseLineInput] | None = UNSET
+    deal_id: strawberry.ID | None = strawberry.field(
+        default=UNSET, description="The won deal this order fulfils."
+    )
     external_id: str | None = UNSET
 
 

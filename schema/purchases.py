@@ -13,6 +13,7 @@ from models import PurchaseStatus as PurchaseStatusModel
 from resolvers.graph import LINES_BY_PURCHASE
 from schema.connections import connection_field, order_input, to_one
 from schema.customers import Customer, CustomerFilter
+from schema.deals import Deal, DealFilter
 from schema.filters import DateTimeFilter, DecimalFilter, IDFilter, StringFilter, enum_filter
 from schema.node import Node
 
@@ -34,10 +35,12 @@ class PurchaseFilter:
     currency: StringFilter | None = strawberry.UNSET
     total_amount: DecimalFilter | None = strawberry.UNSET
     ordered_at: DateTimeFilter | None = strawberry.UNSET
+    deal_id: IDFilter | None = strawberry.UNSET
     external_id: StringFilter | None = strawberry.UNSET
     created_at: DateTimeFilter | None = strawberry.UNSET
     deleted_at: DateTimeFilter | None = strawberry.UNSET
     customer: CustomerFilter | None = strawberry.UNSET
+    deal: DealFilter | None = strawberry.UNSET
     and_: list[PurchaseFilter] | None = strawberry.field(name="and", default=strawberry.UNSET)
     or_: list[PurchaseFilter] | None = strawberry.field(name="or", default=strawberry.UNSET)
     not_: PurchaseFilter | None = strawberry.field(name="not", default=strawberry.UNSET)
@@ -72,8 +75,11 @@ class Purchase(Node):
     updated_at: datetime
     deleted_at: datetime | None
     customer_id: strawberry.Private[Any]
+    deal_id: strawberry.Private[Any]
 
     customer = to_one(Customer, "customer_id", "customer", "Who bought.")
+
+    deal = to_one(Deal, "deal_id", "deal", "The won deal this order fulfils.")
 
     lines = connection_field(
         LINES_BY_PURCHASE,

@@ -42,6 +42,7 @@ from schema.deals import (
 )
 from schema.errors import bad_input
 from schema.ids import decode_id
+from schema.integrations import CONNECTIONS, CONNECTORS, Connection
 from schema.node import Node
 from schema.privacy import EXPORT_PERSONAL_DATA
 from schema.purchases import Purchase, PurchaseFilter, PurchaseLine, PurchaseOrder
@@ -83,6 +84,7 @@ NODE_TYPES: dict[str, tuple[type[Node], str]] = {
         (WebhookDelivery, "webhook_delivery"),
         (WebhookAttempt, "webhook_attempt"),
         (OutboxEvent, "event"),
+        (Connection, "connection"),
     )
 }
 
@@ -183,3 +185,5 @@ class Query:
         "Every change, sign-in failure and API-client change (audit:read). Append-only.",
     )
     export_personal_data = EXPORT_PERSONAL_DATA
+    connections = CONNECTIONS
+    connectors = CONNECTORS

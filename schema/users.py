@@ -51,6 +51,7 @@ class UserFilter:
 class User(Node):
     email: str
     name: str
+    title: str | None = strawberry.field(description="Job title (from the HRM).")
     role: Role
     active: bool
     created_at: datetime

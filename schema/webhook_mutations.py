@@ -33,6 +33,11 @@ class CreateWebhookEndpointInput:
     max_concurrency: int | None = UNSET
     rate_limit_per_second: float | None = UNSET
     ordered: bool | None = UNSET
+    connection_id: strawberry.ID | None = strawberry.field(
+        default=UNSET,
+        description="The integration connection this endpoint feeds: changes that came from "
+        "it are not sent back unless the connection asks for echoes.",
+    )
 
 
 @strawberry.input(description="Changes to an endpoint; only the given fields change.")
@@ -43,6 +48,7 @@ class UpdateWebhookEndpointInput:
     max_concurrency: int | None = UNSET
     rate_limit_per_second: float | None = UNSET
     ordered: bool | None = UNSET
+    connection_id: strawberry.ID | None = UNSET
 
 
 @strawberry.type(description="An endpoint as written, or why not.")

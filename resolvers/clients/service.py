@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from integrations.registry import get_connector
 from models import ApiClient, utcnow
 from resolvers.audit import record_audit
 from resolvers.errors import ErrorCode, ServiceError, UserError
@@ -80,6 +81,12 @@ def _check_allowed(principal: Principal) -> None:
         raise ServiceError.single(ErrorCode.FORBIDDEN, "requires the clients:manage scope")
 
 
+def _is_connector_scope(scope: str) -> bool:
+    """`connector:<name>` for an installed connector: may send it inbound records."""
+    prefix, _, name = scope.partition(":")
+    return prefix == "connector" and get_connector(name) is not None
+
+
 def _validated(name: str, scopes: Sequence[str]) -> tuple[str, list[str]]:
     errors: list[UserError] = []
     name = name.strip()
@@ -94,7 +101,7 @@ def _validated(name: str, scopes: Sequence[str]) -> tuple[str, list[str]]:
     errors.extend(
         UserError(ErrorCode.VALIDATION, f"unknown scope {scope!r}", ("scopes", str(index)))
         for index, scope in enumerate(scopes)
-        if scope not in ALL_SCOPES
+        if scope not in ALL_SCOPES and not _is_connector_scope(scope)
     )
     if errors:
         raise ServiceError(errors)

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import ConsentPurpose, Contact, Customer, LifecycleStage, User, utcnow
+from models import ConsentPurpose, Contact, CreditStatus, Customer, LifecycleStage, User, utcnow
 from models.encryption import phone_hash
 from resolvers.crud import EntityRules
 from resolvers.errors import ErrorCode, ServiceError
@@ -32,6 +32,7 @@ class CustomerCreate(InputModel):
     industry: ShortText | None = None
     employees: int | None = None
     lifecycle_stage: LifecycleStage = LifecycleStage.LEAD
+    credit_status: CreditStatus | None = None
     owner_id: uuid.UUID | None = None
     phone: Phone | None = None
     street: ShortText | None = None

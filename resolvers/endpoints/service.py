@@ -14,6 +14,7 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import utcnow
+from models.integrations import Connection
 from models.webhooks import DeliveryStatus, EndpointState, WebhookDelivery, WebhookEndpoint
 from resolvers.audit import record_audit
 from resolvers.crud import validation_errors
@@ -44,6 +45,8 @@ class EndpointInput(InputModel):
     max_concurrency: Annotated[int, Field(gt=0, le=100)] | None = None
     rate_limit_per_second: Annotated[float, Field(gt=0, le=10_000)] | None = None
     ordered: bool = False
+    # The connection this endpoint feeds: its own changes are not sent back (unless echo).
+    connection_id: uuid.UUID | None = None
 
 
 EndpointUpdate = partial(EndpointInput, "EndpointUpdate")
@@ -55,7 +58,7 @@ def new_secret() -> str:
 
 
 async def _validated(
-    data: dict[str, Any], policy: TargetPolicy, partial: bool = False
+    session: AsyncSession, data: dict[str, Any], policy: TargetPolicy, partial: bool = False
 ) -> dict[str, Any]:
     schema = EndpointUpdate if partial else EndpointInput
     try:
@@ -83,6 +86,11 @@ async def _validated(
             )
         except UnsafeURLError as exc:
             errors.append(UserError(ErrorCode.VALIDATION, str(exc), ("url",)))
+    connection_id = values.get("connection_id")
+    if connection_id is not None and await session.get(Connection, connection_id) is None:
+        errors.append(
+            UserError(ErrorCode.INVALID_REFERENCE, "no connection with this id", ("connection_id",))
+        )
     if errors:
         raise ServiceError(errors)
     return values
@@ -104,7 +112,7 @@ async def create_endpoint(
     session: AsyncSession, principal: Principal, data: dict[str, Any], policy: TargetPolicy
 ) -> tuple[WebhookEndpoint, str]:
     """Register an endpoint; returns it with its secret (shown this once)."""
-    values = await _validated(data, policy)
+    values = await _validated(session, data, policy)
     secret = new_secret()
     endpoint = WebhookEndpoint(**values, secret=secret, created_by=principal.actor)
     session.add(endpoint)
@@ -128,7 +136,7 @@ async def update_endpoint(
     policy: TargetPolicy,
 ) -> WebhookEndpoint:
     """Change the given fields (URL, event types, description, limits, ordering)."""
-    values = await _validated(data, policy, partial=True)
+    values = await _validated(session, data, policy, partial=True)
     endpoint = await _get(session, endpoint_id)
     changes = {
         name: {"old": getattr(endpoint, name), "new": value}

@@ -7,11 +7,21 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import AwareDatetime, Field
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Customer, Purchase, PurchaseKind, PurchaseLine, PurchaseStatus
+from models import (
+    Customer,
+    Deal,
+    Purchase,
+    PurchaseKind,
+    PurchaseLine,
+    PurchaseStatus,
+    Stage,
+    StageKind,
+)
 from resolvers.crud import EntityRules
+from resolvers.errors import ErrorCode, ServiceError
 from resolvers.inputs import Currency, ExternalId, InputModel, Money, Name, ShortText, partial
 from resolvers.principal import Principal
 from resolvers.tables import table_of
@@ -34,6 +44,7 @@ class PurchaseCreate(InputModel):
     currency: Currency
     ordered_at: AwareDatetime
     lines: Annotated[list[PurchaseLineInput], Field(max_length=1000)] = []
+    deal_id: uuid.UUID | None = None
     external_id: ExternalId | None = None
 
 
@@ -41,9 +52,25 @@ def line_amount(line: PurchaseLineInput) -> Decimal:
     return (line.quantity * line.unit_price).quantize(CENT)
 
 
-async def _total_from_lines(
+async def _check_purchase(
     session: AsyncSession, principal: Principal, row: Any, changes: dict[str, Any], _: Any
 ) -> None:
+    """Lines make the total; an order links only to a won deal of the same customer."""
+    if (deal_id := changes.get("deal_id")) is not None:
+        deals, stages = table_of(Deal), table_of(Stage)
+        found = (
+            await session.execute(
+                select(deals.c.customer_id, stages.c.kind)
+                .join(stages, stages.c.id == deals.c.stage_id)
+                .where(deals.c.id == deal_id)
+            )
+        ).one()  # the reference check has found the deal
+        if found.kind != StageKind.WON:
+            raise ServiceError.single(ErrorCode.INVALID_STATE, "the deal is not won", "deal_id")
+        if found.customer_id != changes.get("customer_id", row.customer_id):
+            raise ServiceError.single(
+                ErrorCode.INVALID_REFERENCE, "the deal is with another customer", "deal_id"
+            )
     if "lines" in changes:
         changes["total_amount"] = sum((line_amount(line) for line in changes["lines"]), CENT * 0)
 
@@ -75,8 +102,8 @@ PURCHASE_RULES = EntityRules(
     entity="purchase",
     create_input=PurchaseCreate,
     update_input=partial(PurchaseCreate, "PurchaseUpdate"),
-    references={"customer_id": Customer},
+    references={"customer_id": Customer, "deal_id": Deal},
     unique=("external_id", "number"),
-    before_write=_total_from_lines,
+    before_write=_check_purchase,
     after_write=_write_lines,
 )

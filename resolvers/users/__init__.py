@@ -1,0 +1,1 @@
+"""The users domain: employees and teams, synced from the HRM."""
