@@ -45,7 +45,7 @@ class LoopbackServer:
 
     async def __aenter__(self) -> LoopbackServer:
         self.task = asyncio.create_task(self.server.serve())
-        while not self.server.started:
+        while not self.server.started:  # uvicorn offers no event to wait on
             await asyncio.sleep(0.01)
         return self
 

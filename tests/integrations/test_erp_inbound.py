@@ -12,7 +12,9 @@ from sqlalchemy import func, select
 from models import Customer, Event, Purchase
 from models.integrations import ExternalRef
 from resolvers.tables import table_of
+from tests.conftest import GraphQLClient
 from tests.factories import gid
+from tests.integrations.conftest import Sender
 
 customers = table_of(Customer)
 
@@ -46,7 +48,7 @@ async def customer_by_ref(session_factory: Any, connection: Any, source_id: str)
 
 
 async def test_signed_batch_is_applied_and_answered_per_record(
-    connect, sender, session_factory
+    connect: Any, sender: Sender, session_factory: Any
 ) -> None:
     connection, secret = await connect("erp")
     order = {
@@ -79,7 +81,7 @@ async def test_signed_batch_is_applied_and_answered_per_record(
 
 
 async def test_replayed_webhook_id_is_answered_without_applying_again(
-    connect, sender, session_factory
+    connect: Any, sender: Sender, session_factory: Any
 ) -> None:
     connection, secret = await connect("erp")
     records = [customer_record("C-1")]
@@ -96,7 +98,9 @@ async def test_replayed_webhook_id_is_answered_without_applying_again(
     assert await count(session_factory, Event) == events_after_first
 
 
-async def test_same_records_under_a_new_message_id_are_unchanged(connect, sender) -> None:
+async def test_same_records_under_a_new_message_id_are_unchanged(
+    connect: Any, sender: Sender
+) -> None:
     connection, secret = await connect("erp")
     await sender.results(connection, secret, [customer_record("C-1")])
 
@@ -106,7 +110,7 @@ async def test_same_records_under_a_new_message_id_are_unchanged(connect, sender
 
 
 async def test_bad_signature_is_refused_and_changes_nothing(
-    connect, sender, session_factory
+    connect: Any, sender: Sender, session_factory: Any
 ) -> None:
     connection, _ = await connect("erp")
     _, other_secret = await connect("erp")
@@ -118,7 +122,9 @@ async def test_bad_signature_is_refused_and_changes_nothing(
     assert await count(session_factory, Customer) == 0
 
 
-async def test_timestamp_outside_five_minutes_is_refused(connect, sender, session_factory) -> None:
+async def test_timestamp_outside_five_minutes_is_refused(
+    connect: Any, sender: Sender, session_factory: Any
+) -> None:
     connection, secret = await connect("erp")
 
     response = await sender.post(
@@ -129,7 +135,9 @@ async def test_timestamp_outside_five_minutes_is_refused(connect, sender, sessio
     assert await count(session_factory, Customer) == 0
 
 
-async def test_bad_record_is_rejected_alone(connect, sender, session_factory) -> None:
+async def test_bad_record_is_rejected_alone(
+    connect: Any, sender: Sender, session_factory: Any
+) -> None:
     connection, secret = await connect("erp")
     bad = customer_record("C-2", billing_address={"country": "Germany"})
 
@@ -146,7 +154,9 @@ async def test_bad_record_is_rejected_alone(connect, sender, session_factory) ->
     assert sorted(refs) == ["C-1", "C-3"]  # nothing of the rejected record is left
 
 
-async def test_unknown_record_type_is_rejected_with_the_reason(connect, sender) -> None:
+async def test_unknown_record_type_is_rejected_with_the_reason(
+    connect: Any, sender: Sender
+) -> None:
     connection, secret = await connect("erp")
 
     results = await sender.results(
@@ -157,7 +167,9 @@ async def test_unknown_record_type_is_rejected_with_the_reason(connect, sender) 
     assert "unknown record type" in results[0]["reason"]
 
 
-async def test_update_older_than_the_applied_one_is_stale(connect, sender, session_factory) -> None:
+async def test_update_older_than_the_applied_one_is_stale(
+    connect: Any, sender: Sender, session_factory: Any
+) -> None:
     connection, secret = await connect("erp")
     await sender.results(
         connection,
@@ -176,7 +188,7 @@ async def test_update_older_than_the_applied_one_is_stale(connect, sender, sessi
 
 
 async def test_crm_owned_fields_are_not_overwritten_by_the_erp(
-    connect, sender, session_factory
+    connect: Any, sender: Sender, session_factory: Any
 ) -> None:
     connection, secret = await connect("erp")
     await sender.results(connection, secret, [customer_record("C-1")])
@@ -200,7 +212,7 @@ async def test_crm_owned_fields_are_not_overwritten_by_the_erp(
 
 
 async def test_erp_owned_fields_cannot_be_changed_through_graphql(
-    connect, sender, session_factory, gql
+    connect: Any, sender: Sender, session_factory: Any, gql: GraphQLClient
 ) -> None:
     connection, secret = await connect("erp")
     await sender.results(connection, secret, [customer_record("C-1", credit_status="good")])
@@ -219,7 +231,9 @@ async def test_erp_owned_fields_cannot_be_changed_through_graphql(
     assert (unchanged.credit_status, unchanged.industry) == ("good", None)
 
 
-async def test_credit_status_record_updates_the_customer(connect, sender, session_factory) -> None:
+async def test_credit_status_record_updates_the_customer(
+    connect: Any, sender: Sender, session_factory: Any
+) -> None:
     connection, secret = await connect("erp")
     await sender.results(connection, secret, [customer_record("C-1")])
 
@@ -241,7 +255,7 @@ async def test_credit_status_record_updates_the_customer(connect, sender, sessio
 
 
 async def test_source_ids_are_unique_per_connection_not_globally(
-    connect, sender, session_factory
+    connect: Any, sender: Sender, session_factory: Any
 ) -> None:
     first, first_secret = await connect("erp")
     second, second_secret = await connect("erp")
@@ -269,7 +283,7 @@ def order_record(deal_id: Any, status: str, updated_at: str) -> dict[str, Any]:
 
 
 async def test_confirmed_order_links_the_won_deal(
-    connect, sender, session_factory, make, gql
+    connect: Any, sender: Sender, session_factory: Any, make: Any, gql: GraphQLClient
 ) -> None:
     connection, secret = await connect("erp")
     await sender.results(connection, secret, [customer_record("C-1")])
@@ -294,7 +308,9 @@ async def test_confirmed_order_links_the_won_deal(
     ]
 
 
-async def test_order_for_an_open_deal_is_rejected(connect, sender, session_factory, make) -> None:
+async def test_order_for_an_open_deal_is_rejected(
+    connect: Any, sender: Sender, session_factory: Any, make: Any
+) -> None:
     connection, secret = await connect("erp")
     await sender.results(connection, secret, [customer_record("C-1")])
     customer = await customer_by_ref(session_factory, connection, "C-1")
@@ -310,7 +326,7 @@ async def test_order_for_an_open_deal_is_rejected(connect, sender, session_facto
     assert await count(session_factory, Purchase) == 0
 
 
-async def test_order_for_an_unknown_customer_is_rejected(connect, sender) -> None:
+async def test_order_for_an_unknown_customer_is_rejected(connect: Any, sender: Sender) -> None:
     connection, secret = await connect("erp")
 
     results = await sender.results(
@@ -321,7 +337,9 @@ async def test_order_for_an_unknown_customer_is_rejected(connect, sender) -> Non
     assert results[0]["errors"][0]["field"] == ["data", "customer_id"]
 
 
-async def test_deleted_record_soft_deletes_the_customer(connect, sender, session_factory) -> None:
+async def test_deleted_record_soft_deletes_the_customer(
+    connect: Any, sender: Sender, session_factory: Any
+) -> None:
     connection, secret = await connect("erp")
     await sender.results(connection, secret, [customer_record("C-1")])
 
