@@ -45,7 +45,9 @@ class LoopbackServer:
 
     async def __aenter__(self) -> LoopbackServer:
         self.task = asyncio.create_task(self.server.serve())
-        while not self.server.started:  # uvicorn offers no event to wait on
+        for _ in range(1000):  # uvicorn offers no event to wait on
+            if self.server.started:
+                break
             await asyncio.sleep(0.01)
         return self
 
