@@ -23,6 +23,7 @@ from app.graphql_http import GraphQLEndpoint
 from app.inbound_http import InboundEndpoint
 from app.migrations import current_revision, head_revision
 from app.oauth import TokenEndpoint
+from app.pull_scheduler import run_pulls_periodically
 from app.rate_limit import create_rate_limiter
 from app.retention import run_retention_periodically
 from app.settings import Settings, get_settings
@@ -111,12 +112,17 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if missing_keys is not None:
             raise missing_keys
-        retention = asyncio.create_task(run_retention_periodically(settings, session_factory))
+        background = [asyncio.create_task(run_retention_periodically(settings, session_factory))]
+        if not settings.redis_url:  # with Redis, the `crm worker` cron pulls
+            background.append(
+                asyncio.create_task(run_pulls_periodically(settings, session_factory))
+            )
         async with webhook_delivery(settings, session_factory):
             yield
-        retention.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await retention
+        for task in background:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         await engine.dispose()
 
     graphql = GraphQLEndpoint(settings, session_factory, create_rate_limiter(settings))

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from integrations.connector import Connector
+from integrations.pull import PULL_KEY, pull_settings
 from integrations.registry import connectors, get_connector
 from models import utcnow
 from models.integrations import Connection, ConnectionState
@@ -56,16 +57,27 @@ def _parse(schema: type[InputModel], data: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _check_settings(connector: Connector, settings: Mapping[str, Any]) -> dict[str, Any]:
+    """The connector's settings and the optional pull configuration, validated."""
     try:
-        parsed = connector.settings(settings)
+        checked = connector.settings(settings).model_dump(mode="json", exclude_unset=True)
     except ValidationError as exc:
-        raise ServiceError(
-            [
-                UserError(error.code, error.message, ("settings", *error.field))
-                for error in validation_errors(exc)
-            ]
-        ) from exc
-    return dict(parsed.model_dump(mode="json", exclude_unset=True))
+        raise _settings_error(exc, ("settings",)) from exc
+    try:
+        pull = pull_settings(dict(settings))
+    except ValidationError as exc:
+        raise _settings_error(exc, ("settings", PULL_KEY)) from exc
+    if pull is not None:
+        checked[PULL_KEY] = pull.model_dump(mode="json", exclude_unset=True)
+    return dict(checked)
+
+
+def _settings_error(exc: ValidationError, prefix: tuple[str, ...]) -> ServiceError:
+    return ServiceError(
+        [
+            UserError(error.code, error.message, (*prefix, *error.field))
+            for error in validation_errors(exc)
+        ]
+    )
 
 
 def _connector(name: str) -> Connector:

@@ -40,5 +40,6 @@ class Connector:
         return f"connector:{self.name}"
 
     def settings(self, raw: Mapping[str, Any]) -> Any:
-        """The connection's settings parsed by the connector's model."""
-        return self.settings_model.model_validate(dict(raw))
+        """The connection's settings parsed by the connector's model (`pull`, common to every
+        connector, is left out)."""
+        return self.settings_model.model_validate({k: v for k, v in raw.items() if k != "pull"})
