@@ -25,7 +25,7 @@ class FakeERP:
     """Ten customers, changed one per hour, served oldest first after `updated_since`."""
 
     def __init__(self, fail_on_page: int | None = None) -> None:
-        self.records = [
+        self.records: list[dict[str, Any]] = [
             {
                 "type": "customer",
                 "id": f"C-{n}",
