@@ -1,16 +1,15 @@
-"""The `crm` command: serve, migrate, seed and token."""
+"""The `crm` command: serve, migrate, seed, token, clients, worker, privacy, connectors."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import getpass
 import sys
 from collections.abc import Sequence
 
 from sqlalchemy import select
 
-from app import cli_privacy
+from app import cli_connectors, cli_privacy
 from app.auth import issue_token
 from app.crypto import MissingKeysError, install_encryption
 from app.db import create_engine, create_session_factory
@@ -57,10 +56,7 @@ async def _token(settings: Settings, role: str, email: str | None) -> str:
 
 async def _clients(settings: Settings, args: argparse.Namespace) -> list[str]:
     """Run `crm clients ...` as the operator at the terminal; the lines to print."""
-    try:
-        operator = Principal(subject=getpass.getuser(), kind=PrincipalKind.OPERATOR, role="admin")
-    except (KeyError, OSError):
-        operator = Principal(subject="cli", kind=PrincipalKind.OPERATOR, role="admin")
+    operator = cli_privacy.operator()
     engine = create_engine(settings.database_url)
     try:
         async with unit_of_work(create_session_factory(engine)) as session:
@@ -138,6 +134,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         client_actions.add_parser(action, help=text).add_argument("client_id")
     commands.add_parser("worker", help="deliver webhooks as arq jobs (needs REDIS_URL)")
     cli_privacy.add_commands(commands)
+    cli_connectors.add_commands(commands)
     args = parser.parse_args(argv)
 
     settings = get_settings()
@@ -162,6 +159,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         print("\n".join(asyncio.run(_clients(settings, args))))
     elif args.command == "worker":
         _worker(settings)
+    elif args.command == "connectors":
+        print(asyncio.run(cli_connectors.run(settings, args)))
     else:
         print(asyncio.run(cli_privacy.run(settings, args)))
 

@@ -43,7 +43,7 @@ def add_commands(commands: Any) -> None:
     commands.add_parser("purge", help="purge rows soft-deleted more than RETENTION_DAYS ago")
 
 
-def _operator() -> Principal:
+def operator() -> Principal:
     try:
         name = getpass.getuser()
     except (KeyError, OSError):
@@ -73,14 +73,14 @@ async def run(settings: Settings, args: argparse.Namespace) -> str:
             result = await purge_once(settings, factory)
             return json.dumps({"purged": result.purged, "skipped": result.skipped}, indent=2)
         if args.command == "keys":
-            counts = await rotate_keys(factory, _operator(), args.batch_size)
+            counts = await rotate_keys(factory, operator(), args.batch_size)
             return "\n".join(f"{column}\t{count} rewritten" for column, count in counts.items())
         contact_id = _contact_id(args.contact_id)
         async with unit_of_work(factory) as session:
             if args.action == "export":
-                document = await export_personal_data(session, _operator(), contact_id)
+                document = await export_personal_data(session, operator(), contact_id)
                 return json.dumps(document, indent=2, ensure_ascii=False)
-            await erase_personal_data(session, _operator(), contact_id)
+            await erase_personal_data(session, operator(), contact_id)
             return f"erased {contact_id}"
     except ServiceError as exc:
         raise SystemExit(f"error: {exc}") from exc
