@@ -3,6 +3,7 @@ mid-way resumed from the last applied page, without duplicates or gaps."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
@@ -17,6 +18,7 @@ from models import Customer
 from models.integrations import Connection
 from resolvers.tables import table_of
 from tests.integrations.conftest import LoopbackServer
+from tests.webhooks.processes import CRM, environment
 
 PAGE = 2
 
@@ -24,7 +26,7 @@ PAGE = 2
 class FakeERP:
     """Ten customers, changed one per hour, served oldest first after `updated_since`."""
 
-    def __init__(self, fail_on_page: int | None = None) -> None:
+    def __init__(self, fail_on_page: int | None = None, hang_on_page: int | None = None) -> None:
         self.records: list[dict[str, Any]] = [
             {
                 "type": "customer",
@@ -35,6 +37,9 @@ class FakeERP:
             for n in range(10)
         ]
         self.fail_on_page = fail_on_page
+        self.hang_on_page = hang_on_page
+        self.hanging = asyncio.Event()
+        self.release = asyncio.Event()
         self.requests: list[str | None] = []
         self.app = Starlette(routes=[Route("/customers", self.page)])
 
@@ -45,6 +50,10 @@ class FakeERP:
         if self.fail_on_page is not None and len(self.requests) == self.fail_on_page:
             self.fail_on_page = None  # fails once, like a restart
             return Response("upstream restarting", status_code=503)
+        if self.hang_on_page is not None and len(self.requests) == self.hang_on_page:
+            self.hang_on_page = None
+            self.hanging.set()
+            await self.release.wait()  # the puller is killed while waiting for this page
         limit = int(request.query_params["limit"])
         newer = [r for r in self.records if since is None or r["updated_at"] > since]
         page = newer[:limit]
@@ -168,3 +177,37 @@ async def test_connection_status_is_queryable(connect: Any, session_factory: Any
     assert node["status"]["lastAppliedAt"] is not None
     async with session_factory() as session:
         assert await session.scalar(select(func.count()).select_from(table_of(Customer))) == 10
+
+
+async def test_pull_process_killed_mid_way_resumes_without_duplicates_or_gaps(
+    connect: Any, session_factory: Any, database_url: str
+) -> None:
+    erp = FakeERP(hang_on_page=3)
+    async with LoopbackServer(erp.app) as server, httpx.AsyncClient() as client:
+        connection = await pulling_connection(connect, server.url)
+        process = await asyncio.create_subprocess_exec(
+            str(CRM),
+            "connectors",
+            "pull",
+            connection.name,
+            env=environment(database_url),
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL,
+        )
+        try:
+            await asyncio.wait_for(erp.hanging.wait(), timeout=60)
+        finally:
+            process.kill()  # SIGKILL: no cleanup, no last words
+            await process.wait()
+            erp.release.set()
+        after_kill = await customers(session_factory)
+        cursor = (await stored(session_factory, connection)).pull_cursor
+        resumed = await pull_connection(session_factory, connection.id, client, force=True)
+
+    assert len(after_kill) == 4
+    assert cursor == "2026-11-01T03:00:00Z"
+    assert resumed is not None
+    assert resumed.error is None
+    assert erp.requests[3] == cursor
+    names = await customers(session_factory)
+    assert len(names) == len(set(names)) == 10
