@@ -11,6 +11,7 @@ import json
 import logging
 import re
 import uuid
+from datetime import timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -29,6 +30,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from strawberry.http.ides import get_graphql_ide_html
 from strawberry.types import ExecutionResult
 
+from app import idempotency
 from app.auth import AuthenticationError, authenticate_request
 from app.limits import Limits, measure
 from app.rate_limit import RateLimiter, retry_after
@@ -140,6 +142,27 @@ def _check_params(params: Any) -> tuple[str, dict[str, Any] | None, str | None]:
     return query, variables, name
 
 
+def _mutates(params: Any) -> bool:
+    """Whether a request names a mutation among its operations (unusable ones run nothing)."""
+    for operation in params if isinstance(params, list) else [params]:
+        if not isinstance(operation, dict) or not isinstance(operation.get("query"), str):
+            continue
+        document, name = _document(operation["query"]), operation.get("operationName")
+        if not isinstance(document, DocumentNode) or not isinstance(name, str | None):
+            continue
+        definition = _operation(document, name)
+        if definition is not None and definition.operation is OperationType.MUTATION:
+            return True
+    return False
+
+
+def _executed(body: Any) -> bool:
+    """Whether any operation of a response body was executed: a request error has no `data`."""
+    if isinstance(body, list):
+        return any(_executed(item) for item in body)
+    return "data" in body
+
+
 _SUGGESTION = re.compile(r" Did you mean .*\?$")
 
 
@@ -178,12 +201,71 @@ class GraphQLEndpoint:
             context = Context(
                 principal, self.session_factory, request_id, request, self.webhook_policy
             )
-            if isinstance(params, list):
-                return await self._batch(params, request.method, media_type, context)
-            result = await self._execute(params, request.method, media_type, context)
+            key = request.headers.get(idempotency.HEADER)
+            if key is not None and request.method == "POST" and _mutates(params):
+                return await self._idempotent(key, params, media_type, context)
+            return await self._answer(params, request.method, media_type, context)
         except RequestError as exc:
             return self._errors(exc.status, [_error(str(exc), exc.code)], media_type, exc.headers)
-        return self._result(result, media_type, request_id)
+
+    async def _answer(
+        self, params: Any, method: str, media_type: str, context: Context
+    ) -> Response:
+        if isinstance(params, list):
+            return await self._batch(params, method, media_type, context)
+        result = await self._execute(params, method, media_type, context)
+        return self._result(result, media_type, context.request_id)
+
+    async def _idempotent(
+        self, key: str, params: Any, media_type: str, context: Context
+    ) -> Response:
+        """Run a mutation request once per (principal, key); its retries get its response."""
+        if not idempotency.is_valid_key(key):
+            raise RequestError(
+                400,
+                f"{idempotency.HEADER} must be 1 to 255 printable ASCII characters",
+                RequestErrorCode.BAD_USER_INPUT,
+            )
+        claim = await idempotency.claim(
+            self.session_factory,
+            context.principal.actor,
+            key,
+            idempotency.fingerprint(params),
+            timedelta(seconds=self.settings.idempotency_ttl_seconds),
+        )
+        if claim is idempotency.Refusal.REUSED:
+            raise RequestError(
+                422,
+                f"this {idempotency.HEADER} was already used for a different request",
+                RequestErrorCode.IDEMPOTENCY_KEY_REUSED,
+            )
+        if claim is idempotency.Refusal.IN_PROGRESS:
+            raise RequestError(
+                409,
+                f"the request of this {idempotency.HEADER} is still in progress; retry later",
+                RequestErrorCode.IDEMPOTENCY_IN_PROGRESS,
+                **{"Retry-After": "1"},
+            )
+        if isinstance(claim, idempotency.Stored):
+            return Response(
+                claim.response,
+                status_code=claim.status_code,
+                media_type=media_type,
+                headers={idempotency.REPLAYED_HEADER: "true"},
+            )
+        # An exception escaping here leaves the key in progress until it expires: whether
+        # the mutation committed is unknown, and running it twice is the one thing not allowed.
+        try:
+            response = await self._answer(params, "POST", media_type, context)
+        except RequestError:
+            await idempotency.release(self.session_factory, claim)
+            raise
+        body = bytes(response.body).decode()
+        if _executed(json.loads(body)):
+            await idempotency.complete(self.session_factory, claim, response.status_code, body)
+        else:
+            await idempotency.release(self.session_factory, claim)
+        return response
 
     async def _execute(
         self, params: Any, method: str, media_type: str, context: Context

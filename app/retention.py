@@ -1,4 +1,5 @@
-"""The retention job: purge old soft-deleted rows, once (`crm purge`) or periodically."""
+"""The retention job: purge old soft-deleted rows and expired idempotency keys, once
+(`crm purge`) or periodically."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.idempotency import purge_expired
 from app.settings import Settings
 from models import utcnow
 from resolvers.principal import SYSTEM
@@ -20,10 +22,12 @@ log = logging.getLogger("crm.retention")
 async def purge_once(
     settings: Settings, session_factory: async_sessionmaker[AsyncSession]
 ) -> PurgeResult:
-    """Purge rows soft-deleted more than RETENTION_DAYS ago, in one transaction."""
-    older_than = utcnow() - timedelta(days=settings.retention_days)
+    """Purge rows soft-deleted more than RETENTION_DAYS ago, and expired idempotency keys, in
+    one transaction."""
+    now = utcnow()
     async with unit_of_work(session_factory) as session:
-        return await purge_deleted(session, SYSTEM, older_than)
+        await purge_expired(session, now)
+        return await purge_deleted(session, SYSTEM, now - timedelta(days=settings.retention_days))
 
 
 async def run_retention_periodically(

@@ -75,6 +75,9 @@ class Settings(BaseSettings):
         default=20.0, gt=0, description="Requests a principal may make per second, sustained."
     )
     rate_limit_burst: int = Field(default=100, gt=0, description="Requests allowed at once.")
+    idempotency_ttl_seconds: int = Field(
+        default=86_400, gt=0, description="How long an `Idempotency-Key` and its response are kept."
+    )
 
     # Webhook delivery.
     webhook_allow_http: bool = Field(
