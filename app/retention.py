@@ -1,5 +1,5 @@
-"""The retention job: purge old soft-deleted rows and expired idempotency keys, once
-(`crm purge`) or periodically."""
+"""The retention job: purge old soft-deleted rows, expired idempotency keys and old inbound
+message ids, once (`crm purge`) or periodically."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.idempotency import purge_expired
 from app.settings import Settings
+from integrations.inbound import purge_messages
 from models import utcnow
 from resolvers.principal import SYSTEM
 from resolvers.retention import PurgeResult, purge_deleted
@@ -22,11 +23,12 @@ log = logging.getLogger("crm.retention")
 async def purge_once(
     settings: Settings, session_factory: async_sessionmaker[AsyncSession]
 ) -> PurgeResult:
-    """Purge rows soft-deleted more than RETENTION_DAYS ago, and expired idempotency keys, in
-    one transaction."""
+    """Purge rows soft-deleted more than RETENTION_DAYS ago, expired idempotency keys and
+    inbound message ids older than INBOUND_MESSAGE_RETENTION_DAYS, in one transaction."""
     now = utcnow()
     async with unit_of_work(session_factory) as session:
         await purge_expired(session, now)
+        await purge_messages(session, now - timedelta(days=settings.inbound_message_retention_days))
         return await purge_deleted(session, SYSTEM, now - timedelta(days=settings.retention_days))
 
 

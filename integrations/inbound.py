@@ -7,10 +7,11 @@ import uuid
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from integrations.context import ApplyContext, ConnectionInfo
@@ -175,3 +176,9 @@ async def _record_status(
     await session.execute(
         update(connections).where(connections.c.id == connection.id).values(**values)
     )
+
+
+async def purge_messages(session: AsyncSession, older_than: datetime) -> int:
+    """Forget batch message ids received before ``older_than``; returns how many."""
+    result = await session.execute(delete(messages).where(messages.c.received_at < older_than))
+    return int(result.rowcount)  # type: ignore[attr-defined]

@@ -3,15 +3,18 @@ changes it applies look like to the audit log and to webhook receivers."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app.auth import issue_token
+from app.retention import purge_once
 from app.settings import Settings
 from integrations.connections import set_connection_active
-from models import AuditEntry, Event
+from models import AuditEntry, Event, utcnow
+from models.integrations import InboundMessage
 from models.webhooks import WebhookDelivery
 from resolvers.endpoints.service import TargetPolicy, create_endpoint
 from resolvers.principal import Principal, PrincipalKind
@@ -178,3 +181,27 @@ async def test_connection_asking_for_echoes_gets_its_own_changes(
     await sender.results(connection, secret, [RECORD])
 
     assert await deliveries_to(session_factory, own) == 1
+
+
+async def test_message_ids_are_forgotten_after_the_retention_window(
+    connect: Any, sender: Sender, session_factory: Any, settings: Settings
+) -> None:
+    connection, secret = await connect("erp")
+    await sender.post(connection, secret, [RECORD], message_id="old")
+    await sender.post(connection, secret, [RECORD], message_id="new")
+    messages = table_of(InboundMessage)
+    async with unit_of_work(session_factory) as session:
+        await session.execute(
+            update(messages)
+            .where(messages.c.message_id == "old")
+            .values(
+                received_at=utcnow()
+                - timedelta(days=settings.inbound_message_retention_days, seconds=1)
+            )
+        )
+
+    await purge_once(settings, session_factory)
+
+    async with session_factory() as session:
+        kept = (await session.scalars(select(messages.c.message_id))).all()
+    assert kept == ["new"]
