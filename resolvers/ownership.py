@@ -55,10 +55,13 @@ async def check_ownership(
         return
     owners = (
         await session.execute(
-            select(connections.c.id, connections.c.name, connections.c.field_ownership)
-            .join(refs, refs.c.connection_id == connections.c.id)
-            .where(refs.c.entity_type == entity, refs.c.entity_id == row_id)
-            .distinct()
+            select(connections.c.id, connections.c.name, connections.c.field_ownership).where(
+                connections.c.id.in_(
+                    select(refs.c.connection_id).where(
+                        refs.c.entity_type == entity, refs.c.entity_id == row_id
+                    )
+                )
+            )
         )
     ).all()
     errors = [
