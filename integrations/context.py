@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -67,14 +67,36 @@ class ApplyContext:
         values: Mapping[str, Any],
         external_id: str | None = None,
         match: uuid.UUID | None = None,
+        paths: Mapping[str, tuple[str, ...]] | None = None,
     ) -> Applied:
         """Create or update the CRM record the source knows as ``external_id`` (default: the
         record's id), or soft-delete it when the record says so.
 
         A record older than the last applied one raises `StaleRecordError`; fields the CRM
         owns are not overwritten. ``match`` links an existing CRM record the source does not
-        know yet (e.g. a user found by email).
+        know yet (e.g. a user found by email). Errors about a value point into the record:
+        `data.<field>`, or `data.<paths[field]>` where the record nests it.
         """
+        try:
+            return await self._upsert(rules, record, values, external_id, match)
+        except ServiceError as exc:
+            raise ServiceError(
+                [
+                    replace(error, field=("data", *(paths or {}).get(error.field[0], error.field)))
+                    if error.field and error.field[0] in values
+                    else error
+                    for error in exc.errors
+                ]
+            ) from exc
+
+    async def _upsert(
+        self,
+        rules: EntityRules[Any],
+        record: InboundRecord,
+        values: Mapping[str, Any],
+        external_id: str | None,
+        match: uuid.UUID | None,
+    ) -> Applied:
         entity = rules.entity
         external_id = external_id or record.id
         ref = (

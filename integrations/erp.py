@@ -65,12 +65,15 @@ class CreditStatusData(_Data):
     credit_status: CreditStatus
 
 
+ADDRESS_PATHS = {name: ("billing_address", name) for name in Address.model_fields}
+
+
 async def apply_customer(ctx: ApplyContext, record: InboundRecord) -> Applied:
     data = parse(CustomerData, record)
     values: dict[str, Any] = data.model_dump(exclude={"billing_address"}, exclude_unset=True)
     if data.billing_address is not None:
         values.update(data.billing_address.model_dump(exclude_unset=True))
-    return await ctx.upsert(CUSTOMER_RULES, record, values)
+    return await ctx.upsert(CUSTOMER_RULES, record, values, paths=ADDRESS_PATHS)
 
 
 async def _apply_purchase(ctx: ApplyContext, record: InboundRecord, kind: PurchaseKind) -> Applied:

@@ -147,7 +147,7 @@ async def test_bad_record_is_rejected_alone(
 
     assert [r["outcome"] for r in results] == ["applied", "rejected", "applied"]
     assert results[1]["errors"][0]["code"] == "VALIDATION"
-    assert results[1]["errors"][0]["field"] == ["country"]
+    assert results[1]["errors"][0]["field"] == ["data", "billing_address", "country"]
     assert await count(session_factory, Customer) == 2
     async with session_factory() as session:
         refs = (await session.execute(select(table_of(ExternalRef).c.external_id))).scalars().all()
