@@ -10,7 +10,19 @@ from models.campaigns import (
     MemberStatus,
 )
 from models.customers import Contact, CreditStatus, Customer, LifecycleStage
-from models.deals import Deal, DealStageChange, Pipeline, Stage, StageKind
+from models.deals import (
+    Deal,
+    DealLineItem,
+    DealStageChange,
+    ExchangeRate,
+    ForecastCategory,
+    LostReason,
+    Pipeline,
+    Product,
+    ProductPrice,
+    Stage,
+    StageKind,
+)
 from models.events import Event
 from models.integrations import (
     Connection,
@@ -47,19 +59,25 @@ __all__ = [
     "CreditStatus",
     "Customer",
     "Deal",
+    "DealLineItem",
     "DealStageChange",
     "DeliveryStatus",
     "EndpointState",
     "Entity",
     "Event",
+    "ExchangeRate",
     "ExternalRef",
+    "ForecastCategory",
     "IdempotencyKey",
     "InboundMessage",
     "Interaction",
     "InteractionKind",
     "LifecycleStage",
+    "LostReason",
     "MemberStatus",
     "Pipeline",
+    "Product",
+    "ProductPrice",
     "Purchase",
     "PurchaseKind",
     "PurchaseLine",
