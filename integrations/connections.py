@@ -16,7 +16,7 @@ from integrations.registry import connectors, get_connector
 from models import utcnow
 from models.integrations import Connection, ConnectionState
 from resolvers.audit import record_audit
-from resolvers.crud import validation_errors
+from resolvers.crud import validate_input, validation_errors
 from resolvers.endpoints.service import ROTATION_OVERLAP, new_secret
 from resolvers.errors import ErrorCode, ServiceError, UserError
 from resolvers.inputs import InputModel, partial
@@ -46,14 +46,6 @@ ConnectionUpdate = partial(ConnectionInput, "ConnectionUpdate")
 def _require_manage(principal: Principal) -> None:
     if not has_scope(principal, Scope.CONNECTORS_MANAGE):
         raise ServiceError.single(ErrorCode.FORBIDDEN, "requires the connectors:manage scope")
-
-
-def _parse(schema: type[InputModel], data: Mapping[str, Any]) -> dict[str, Any]:
-    try:
-        parsed = schema.model_validate(dict(data))
-    except ValidationError as exc:
-        raise ServiceError(validation_errors(exc)) from exc
-    return {name: getattr(parsed, name) for name in parsed.model_fields_set}
 
 
 def _check_settings(connector: Connector, settings: Mapping[str, Any]) -> dict[str, Any]:
@@ -118,7 +110,7 @@ async def create_connection(
     """A new connection of an installed connector; returns it with its inbound secret (shown
     this once). Field ownership defaults to the connector's."""
     _require_manage(principal)
-    values = _parse(ConnectionInput, data)
+    values = validate_input(ConnectionInput, data)
     connector = _connector(values["connector"])
     settings = _check_settings(connector, values.get("settings", {}))
     if await connection_named(session, values["name"]) is not None:
@@ -156,7 +148,7 @@ async def update_connection(
 ) -> Connection:
     """Change the description, settings, field ownership or echo of a connection."""
     _require_manage(principal)
-    values = _parse(ConnectionUpdate, data)
+    values = validate_input(ConnectionUpdate, data)
     connection = await get_connection(session, connection_id)
     if "connector" in values and values["connector"] != connection.connector:
         raise ServiceError.single(

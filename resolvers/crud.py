@@ -70,7 +70,8 @@ def validation_errors(exc: ValidationError) -> list[UserError]:
     ]
 
 
-def _validate(schema: type[BaseModel], data: Mapping[str, Any]) -> dict[str, Any]:
+def validate_input(schema: type[BaseModel], data: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields given in ``data``, parsed by ``schema``; VALIDATION errors otherwise."""
     try:
         parsed = schema.model_validate(dict(data))
     except ValidationError as exc:
@@ -203,7 +204,7 @@ async def create_entity(
     session: AsyncSession, principal: Principal, rules: EntityRules[M], data: Mapping[str, Any]
 ) -> M:
     """Validate and insert a new row, and record `<entity>.created`."""
-    values = _validate(rules.create_input, data)
+    values = validate_input(rules.create_input, data)
     row = rules.model()
     await _write(session, principal, rules, row, values, None)
     _emit(session, principal, rules, "created", row)
@@ -227,7 +228,7 @@ async def update_entity(
     expected_version: int | None = None,
 ) -> M:
     """Apply the given fields; CONFLICT when ``expected_version`` is not the stored one."""
-    values = _validate(rules.update_input, data)
+    values = validate_input(rules.update_input, data)
     required = {
         name for name, info in rules.create_input.model_fields.items() if info.is_required()
     }

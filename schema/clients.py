@@ -2,25 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any, TypeVar
 
 import strawberry
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from resolvers.clients import service
-from resolvers.errors import ErrorCode, InvalidArgumentError, ServiceError
 from resolvers.permissions import Scope
-from resolvers.principal import Principal
-from resolvers.unit_of_work import unit_of_work
 from schema.connections import list_field, order_input
 from schema.context import Info
-from schema.errors import UserError, user_errors
+from schema.errors import UserError
 from schema.filters import DateTimeFilter, IDFilter, StringFilter
-from schema.ids import decode_id_of
 from schema.node import Node
 from schema.permissions import requires
+from schema.services import node_pk, run_service
 
 T = TypeVar("T")
 ApiClientOrder = order_input("api_client", "ApiClient")
@@ -78,23 +73,6 @@ class ApiClientPayload:
     errors: list[UserError]
 
 
-async def _run(
-    info: Info, action: Callable[[AsyncSession, Principal], Awaitable[T]]
-) -> T | list[UserError]:
-    try:
-        async with unit_of_work(info.context.session_factory) as session:
-            return await action(session, info.context.principal)
-    except ServiceError as exc:
-        return user_errors(exc.errors)
-
-
-def _pk(global_id: str) -> Any:
-    try:
-        return decode_id_of(global_id, "ApiClient")
-    except InvalidArgumentError as exc:
-        raise ServiceError.single(ErrorCode.NOT_FOUND, str(exc), "id") from exc
-
-
 def _with_secret(result: service.IssuedSecret | list[UserError]) -> ApiClientSecretPayload:
     if isinstance(result, list):
         return ApiClientSecretPayload(api_client=None, secret=None, errors=result)
@@ -103,19 +81,23 @@ def _with_secret(result: service.IssuedSecret | list[UserError]) -> ApiClientSec
 
 
 async def create_api_client(info: Info, input: CreateApiClientInput) -> ApiClientSecretPayload:
-    result = await _run(
+    result = await run_service(
         info, lambda s, p: service.create_api_client(s, p, input.name, input.scopes)
     )
     return _with_secret(result)
 
 
 async def rotate_api_client_secret(info: Info, id: strawberry.ID) -> ApiClientSecretPayload:
-    result = await _run(info, lambda s, p: service.rotate_api_client_secret(s, p, _pk(id)))
+    result = await run_service(
+        info, lambda s, p: service.rotate_api_client_secret(s, p, node_pk(id, "ApiClient"))
+    )
     return _with_secret(result)
 
 
 async def revoke_api_client(info: Info, id: strawberry.ID) -> ApiClientPayload:
-    result = await _run(info, lambda s, p: service.revoke_api_client(s, p, _pk(id)))
+    result = await run_service(
+        info, lambda s, p: service.revoke_api_client(s, p, node_pk(id, "ApiClient"))
+    )
     if isinstance(result, list):
         return ApiClientPayload(api_client=None, errors=result)
     return ApiClientPayload(api_client=ApiClient.from_row(result), errors=[])

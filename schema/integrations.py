@@ -2,29 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any, TypeVar, cast
 
 import strawberry
-from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.scalars import JSON
 
 from integrations import connections as service
 from integrations.registry import connectors
 from models import ConnectionState as ConnectionStateModel
-from resolvers.errors import ErrorCode, InvalidArgumentError, ServiceError
 from resolvers.permissions import Scope
-from resolvers.principal import Principal
-from resolvers.unit_of_work import unit_of_work
 from schema.connections import list_field, order_input
 from schema.context import Info
-from schema.errors import UserError, user_errors
+from schema.errors import UserError
 from schema.filters import DateTimeFilter, StringFilter, enum_filter
-from schema.ids import decode_id_of
 from schema.inputs import UNSET, to_values
 from schema.node import Node
 from schema.permissions import requires
+from schema.services import node_pk, run_service
 
 R = TypeVar("R")
 MANAGE = [requires(Scope.CONNECTORS_MANAGE)]
@@ -130,21 +125,8 @@ class ConnectionSecretPayload:
     errors: list[UserError]
 
 
-async def _run(
-    info: Info, action: Callable[[AsyncSession, Principal], Awaitable[R]]
-) -> R | list[UserError]:
-    try:
-        async with unit_of_work(info.context.session_factory) as session:
-            return await action(session, info.context.principal)
-    except ServiceError as exc:
-        return user_errors(exc.errors)
-
-
 def _pk(global_id: str) -> Any:
-    try:
-        return decode_id_of(global_id, Connection.type_name())
-    except InvalidArgumentError as exc:
-        raise ServiceError.single(ErrorCode.NOT_FOUND, str(exc), "id") from exc
+    return node_pk(global_id, Connection.type_name())
 
 
 def _payload(result: Any) -> ConnectionPayload:
@@ -205,7 +187,7 @@ class IntegrationMutation:
     ) -> ConnectionSecretPayload:
         values = to_values(input)
         return _secret_payload(
-            await _run(info, lambda s, p: service.create_connection(s, p, values))
+            await run_service(info, lambda s, p: service.create_connection(s, p, values))
         )
 
     @strawberry.mutation(description="Change a connection.", permission_classes=MANAGE)
@@ -214,7 +196,7 @@ class IntegrationMutation:
     ) -> ConnectionPayload:
         values = to_values(input)
         return _payload(
-            await _run(info, lambda s, p: service.update_connection(s, p, _pk(id), values))
+            await run_service(info, lambda s, p: service.update_connection(s, p, _pk(id), values))
         )
 
     @strawberry.mutation(
@@ -223,13 +205,15 @@ class IntegrationMutation:
     )
     async def pause_connection(self, info: Info, id: strawberry.ID) -> ConnectionPayload:
         return _payload(
-            await _run(info, lambda s, p: service.set_connection_active(s, p, _pk(id), False))
+            await run_service(
+                info, lambda s, p: service.set_connection_active(s, p, _pk(id), False)
+            )
         )
 
     @strawberry.mutation(description="Resume a paused connection.", permission_classes=MANAGE)
     async def resume_connection(self, info: Info, id: strawberry.ID) -> ConnectionPayload:
         return _payload(
-            await _run(info, lambda s, p: service.set_connection_active(s, p, _pk(id), True))
+            await run_service(info, lambda s, p: service.set_connection_active(s, p, _pk(id), True))
         )
 
     @strawberry.mutation(
@@ -240,5 +224,5 @@ class IntegrationMutation:
         self, info: Info, id: strawberry.ID
     ) -> ConnectionSecretPayload:
         return _secret_payload(
-            await _run(info, lambda s, p: service.rotate_connection_secret(s, p, _pk(id)))
+            await run_service(info, lambda s, p: service.rotate_connection_secret(s, p, _pk(id)))
         )

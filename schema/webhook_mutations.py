@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any, TypeVar
 
 import strawberry
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from resolvers.endpoints import service
-from resolvers.errors import ErrorCode, InvalidArgumentError, ServiceError
 from resolvers.permissions import Scope
-from resolvers.principal import Principal
-from resolvers.unit_of_work import unit_of_work
 from schema.context import Info
-from schema.errors import UserError, user_errors
-from schema.ids import decode_id_of
+from schema.errors import UserError
 from schema.inputs import UNSET, to_values
 from schema.permissions import requires
+from schema.services import node_pk, run_service
 from schema.webhooks import WebhookDelivery, WebhookEndpoint
 
 R = TypeVar("R")
@@ -76,23 +71,6 @@ class RecoverWebhookDeliveriesPayload:
     errors: list[UserError]
 
 
-async def _run(
-    info: Info, action: Callable[[AsyncSession, Principal], Awaitable[R]]
-) -> R | list[UserError]:
-    try:
-        async with unit_of_work(info.context.session_factory) as session:
-            return await action(session, info.context.principal)
-    except ServiceError as exc:
-        return user_errors(exc.errors)
-
-
-def _id(global_id: str, type_name: str) -> Any:
-    try:
-        return decode_id_of(global_id, type_name)
-    except InvalidArgumentError as exc:
-        raise ServiceError.single(ErrorCode.NOT_FOUND, str(exc), "id") from exc
-
-
 @strawberry.type
 class WebhookMutation:
     @strawberry.mutation(
@@ -105,7 +83,7 @@ class WebhookMutation:
         input: CreateWebhookEndpointInput,
     ) -> WebhookEndpointSecretPayload:
         policy = info.context.webhook_policy
-        result = await _run(
+        result = await run_service(
             info, lambda s, p: service.create_endpoint(s, p, to_values(input), policy)
         )
         if isinstance(result, list):
@@ -123,10 +101,10 @@ class WebhookMutation:
         input: UpdateWebhookEndpointInput,
     ) -> WebhookEndpointPayload:
         policy = info.context.webhook_policy
-        result = await _run(
+        result = await run_service(
             info,
             lambda s, p: service.update_endpoint(
-                s, p, _id(id, "WebhookEndpoint"), to_values(input), policy
+                s, p, node_pk(id, "WebhookEndpoint"), to_values(input), policy
             ),
         )
         return _endpoint_payload(result)
@@ -137,8 +115,9 @@ class WebhookMutation:
         info: Info,
         id: strawberry.ID,
     ) -> WebhookEndpointPayload:
-        result = await _run(
-            info, lambda s, p: service.set_endpoint_enabled(s, p, _id(id, "WebhookEndpoint"), True)
+        result = await run_service(
+            info,
+            lambda s, p: service.set_endpoint_enabled(s, p, node_pk(id, "WebhookEndpoint"), True),
         )
         return _endpoint_payload(result)
 
@@ -148,9 +127,9 @@ class WebhookMutation:
         info: Info,
         id: strawberry.ID,
     ) -> WebhookEndpointPayload:
-        result = await _run(
+        result = await run_service(
             info,
-            lambda s, p: service.set_endpoint_enabled(s, p, _id(id, "WebhookEndpoint"), False),
+            lambda s, p: service.set_endpoint_enabled(s, p, node_pk(id, "WebhookEndpoint"), False),
         )
         return _endpoint_payload(result)
 
@@ -163,8 +142,8 @@ class WebhookMutation:
         info: Info,
         id: strawberry.ID,
     ) -> WebhookEndpointSecretPayload:
-        result = await _run(
-            info, lambda s, p: service.rotate_secret(s, p, _id(id, "WebhookEndpoint"))
+        result = await run_service(
+            info, lambda s, p: service.rotate_secret(s, p, node_pk(id, "WebhookEndpoint"))
         )
         if isinstance(result, list):
             return WebhookEndpointSecretPayload(webhook_endpoint=None, secret=None, errors=result)
@@ -181,8 +160,8 @@ class WebhookMutation:
         info: Info,
         id: strawberry.ID,
     ) -> WebhookDeliveryPayload:
-        result = await _run(
-            info, lambda s, p: service.send_test_event(s, p, _id(id, "WebhookEndpoint"))
+        result = await run_service(
+            info, lambda s, p: service.send_test_event(s, p, node_pk(id, "WebhookEndpoint"))
         )
         return _delivery_payload(result)
 
@@ -194,8 +173,8 @@ class WebhookMutation:
         info: Info,
         id: strawberry.ID,
     ) -> WebhookDeliveryPayload:
-        result = await _run(
-            info, lambda s, p: service.resend_delivery(s, p, _id(id, "WebhookDelivery"))
+        result = await run_service(
+            info, lambda s, p: service.resend_delivery(s, p, node_pk(id, "WebhookDelivery"))
         )
         return _delivery_payload(result)
 
@@ -206,9 +185,11 @@ class WebhookMutation:
     async def recover_webhook_deliveries(
         self, info: Info, endpoint_id: strawberry.ID, since: datetime
     ) -> RecoverWebhookDeliveriesPayload:
-        result = await _run(
+        result = await run_service(
             info,
-            lambda s, p: service.recover_failed(s, p, _id(endpoint_id, "WebhookEndpoint"), since),
+            lambda s, p: service.recover_failed(
+                s, p, node_pk(endpoint_id, "WebhookEndpoint"), since
+            ),
         )
         if isinstance(result, list):
             return RecoverWebhookDeliveriesPayload(count=0, errors=result)

@@ -2,28 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 from typing import Any
 
 import httpx
-import pytest
 
-from app import cli
 from webhooks.signing import signature_headers
-
-
-@pytest.fixture
-def run(settings: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Any:
-    """Runs `crm ARGS...` (in a thread: it runs its own event loop) and returns its stdout."""
-    monkeypatch.setattr(cli, "get_settings", lambda: settings)
-
-    async def crm(*args: str) -> str:
-        await asyncio.to_thread(cli.main, list(args))
-        return capsys.readouterr().out
-
-    return crm
 
 
 async def post(http: httpx.AsyncClient, secret: str) -> httpx.Response:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from datetime import timedelta
 from typing import Any
@@ -18,18 +17,6 @@ from models import Contact, Customer, utcnow
 from resolvers.tables import table_of
 from resolvers.unit_of_work import unit_of_work
 from tests.factories import gid
-
-
-@pytest.fixture
-def run(settings: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Any:
-    """Runs `crm ARGS...` (in a thread: it runs its own event loop) and returns its stdout."""
-    monkeypatch.setattr(cli, "get_settings", lambda: settings)
-
-    async def crm(*args: str) -> str:
-        await asyncio.to_thread(cli.main, list(args))
-        return capsys.readouterr().out
-
-    return crm
 
 
 async def test_export_prints_the_document_as_json(run: Any, make: Any) -> None:
