@@ -35,12 +35,10 @@ def dispatch_settings(settings: Settings) -> DispatchSettings:
 
 
 async def dispatch_due(ctx: dict[str, Any]) -> int:
-    """Deliver everything due now; returns how many deliveries were attempted."""
+    """Deliver until nothing is due; returns how many deliveries were attempted (0 when this
+    worker was already delivering: the running drain then claims again)."""
     dispatcher: Dispatcher = ctx["dispatcher"]
-    total = 0
-    while sent := await dispatcher.run_once():
-        total += sent
-    return total
+    return await dispatcher.drain()
 
 
 async def _startup(ctx: dict[str, Any]) -> None:
@@ -51,6 +49,7 @@ async def _startup(ctx: dict[str, Any]) -> None:
 
 
 async def _shutdown(ctx: dict[str, Any]) -> None:
+    await ctx["dispatcher"].aclose()
     await ctx["engine"].dispose()
 
 
