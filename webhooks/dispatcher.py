@@ -64,6 +64,8 @@ class Dispatcher:
     session_factory: async_sessionmaker[AsyncSession]
     settings: DispatchSettings = field(default_factory=DispatchSettings)
     worker_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+    # Called when a claim leaves due deliveries behind: arq workers ask an idle one to help.
+    on_backlog: Callable[[], None] | None = None
     _sender: Sender = field(init=False)
     _lanes: dict[uuid.UUID, _Lane] = field(default_factory=dict)
     _last_sent: dict[uuid.UUID, float] = field(default_factory=dict)
@@ -184,6 +186,8 @@ class Dispatcher:
             )
         # Endpoints without room were not even looked at: they may have more due.
         self._more_due = saw_more or any(room <= 0 for room in (free or {}).values())
+        if self._more_due and room and self.on_backlog is not None:
+            self.on_backlog()
         for item in claimed:
             lane = lanes.get(item.endpoint_id)
             if lane is None:

@@ -151,3 +151,23 @@ async def test_stopping_the_dispatcher_records_the_outcomes_it_already_has(
 
     deliveries = await _all(session_factory, WebhookDelivery)
     assert [d.status for d in deliveries] == [DeliveryStatus.SUCCEEDED] * 3
+
+
+async def test_a_dispatcher_with_more_due_than_room_asks_for_help_and_one_with_room_does_not(
+    session_factory: Any, receiver: Receiver, dispatcher: Dispatcher, subscribe: Any
+) -> None:
+    await subscribe(["*"], max_concurrency=1)  # room for 4 claimed deliveries
+    asked: list[str] = []
+    busy = Dispatcher(session_factory, dispatcher.settings, on_backlog=lambda: asked.append("busy"))
+    idle = Dispatcher(session_factory, dispatcher.settings, on_backlog=lambda: asked.append("idle"))
+
+    await _create_customers(session_factory, 10)
+    await busy.drain()
+    await _create_customers(session_factory, 2)
+    await idle.drain()
+    await busy.aclose()
+    await idle.aclose()
+
+    assert "busy" in asked
+    assert "idle" not in asked
+    assert len(receiver.received) == 12
