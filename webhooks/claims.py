@@ -43,7 +43,9 @@ class Claimed:
     endpoint_failing: bool = False
 
 
-def _due(now: datetime, skip_endpoints: Collection[uuid.UUID], limit: int) -> Any:
+def _due(
+    now: datetime, skip_endpoints: Collection[uuid.UUID], skip_ids: list[uuid.UUID], limit: int
+) -> Any:
     earlier = deliveries.alias("earlier")
     blocked_by_order = exists(
         select(1).where(
@@ -62,6 +64,8 @@ def _due(now: datetime, skip_endpoints: Collection[uuid.UUID], limit: int) -> An
     ]
     if skip_endpoints:
         conditions.append(deliveries.c.endpoint_id.not_in(list(skip_endpoints)))
+    if skip_ids:
+        conditions.append(deliveries.c.id.not_in(skip_ids))
     return (
         select(
             deliveries.c.id,
@@ -121,33 +125,43 @@ async def claim_due(
     are skipped) and at most ``cap(max_concurrency, rate_limit)`` for any other.
     """
     now = utcnow()
-    skip = [endpoint for endpoint, free in (room or {}).items() if free <= 0]
-    statement = _due(now, skip, limit)
-    if session.get_bind().dialect.name == "postgresql":
-        statement = statement.with_for_update(of=deliveries, skip_locked=True)
-    rows = (await session.execute(statement)).all()
     picked: list[uuid.UUID] = []
     free = dict(room or {})
-    for row in rows:
-        if room is not None:
-            if row.endpoint_id not in free:
-                concurrency = row.max_concurrency or DEFAULT_CONCURRENCY
-                free[row.endpoint_id] = (
-                    cap(concurrency, row.rate_limit_per_second) if cap else limit
-                )
-            if free[row.endpoint_id] <= 0:
-                continue  # left unleased for a later claim, or another dispatcher
-            free[row.endpoint_id] -= 1
-        picked.append(row.id)
+    postgres = session.get_bind().dialect.name == "postgresql"
+    more = False
+    # A second look when the first was cut off by the limit with rows of endpoints out of
+    # room: other endpoints' deliveries may wait behind those.
+    for _ in range(2 if room is not None else 1):
+        wanted = limit - len(picked)
+        skip = [endpoint for endpoint, slots in free.items() if slots <= 0]
+        statement = _due(now, skip, list(picked), wanted)
+        if postgres:
+            statement = statement.with_for_update(of=deliveries, skip_locked=True)
+        rows = (await session.execute(statement)).all()
+        left = 0
+        for row in rows:
+            if room is not None:
+                if row.endpoint_id not in free:
+                    concurrency = row.max_concurrency or DEFAULT_CONCURRENCY
+                    slots = cap(concurrency, row.rate_limit_per_second) if cap else limit
+                    free[row.endpoint_id] = slots
+                if free[row.endpoint_id] <= 0:
+                    left += 1  # unleased, for a later claim or another dispatcher
+                    continue
+                free[row.endpoint_id] -= 1
+            picked.append(row.id)
+        truncated = len(rows) >= wanted
+        more = more or truncated or left > 0
+        if not (truncated and left and len(picked) < limit):
+            break
     if not picked:
-        return [], len(rows) >= limit or bool(rows)
+        return [], more
     await session.execute(
         update(deliveries)
         .where(deliveries.c.id.in_(picked))
         .values(lease_until=now + lease, leased_by=worker_id)
     )
     sendable = (await session.execute(_sendable(picked))).all()
-    more = len(rows) >= limit or len(picked) < len(rows)
     return [_claimed(row, now) for row in sendable], more
 
 

@@ -185,7 +185,7 @@ class Dispatcher:
                 cap=self._cap,
             )
         # Endpoints without room were not even looked at: they may have more due.
-        self._more_due = saw_more or any(room <= 0 for room in (free or {}).values())
+        self._more_due = saw_more or any(slots <= 0 for slots in (free or {}).values())
         if self._more_due and room and self.on_backlog is not None:
             self.on_backlog()
         for item in claimed:

@@ -1,6 +1,8 @@
 """Delivering continuously: outcomes recorded a batch at a time, no batch barrier, and the
 per-endpoint limits still enforced."""
 
+import asyncio
+import contextlib
 import dataclasses
 import json
 from typing import Any
@@ -171,3 +173,24 @@ async def test_a_dispatcher_with_more_due_than_room_asks_for_help_and_one_with_r
     assert "busy" in asked
     assert "idle" not in asked
     assert len(receiver.received) == 12
+
+
+async def test_a_claim_looks_past_a_backlog_of_an_endpoint_without_room(
+    session_factory: Any, receiver: Receiver, dispatcher: Dispatcher, subscribe: Any
+) -> None:
+    settings = dataclasses.replace(dispatcher.settings, batch_size=10, timeout_seconds=5)
+    async with running(Receiver(script=[("sleep", 2.0)] * 20)) as slow:
+        await subscribe(["*"], url=slow.url, max_concurrency=1)  # room for 4
+        await _create_customers(session_factory, 12)  # more than a claim looks at
+        await subscribe(["*"])
+        await _create_customers(session_factory, 1)
+        sender = Dispatcher(session_factory, settings)
+        task = asyncio.create_task(sender.run_forever(asyncio.Event(), poll_seconds=60))
+        try:
+            [request] = await receiver.wait_for(1, within=1.5)  # the first claim took it
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    assert json.loads(request.body)["data"]["object"]["name"] == "Customer 0"
