@@ -117,12 +117,14 @@ async def claim_due(
     limit: int,
     room: Mapping[uuid.UUID, int] | None = None,
     cap: Callable[[int, float | None], int] | None = None,
+    look_past: bool = False,
 ) -> tuple[list[Claimed], bool]:
     """Lease up to ``limit`` due deliveries, oldest first; also whether more may be due (the
     limit was reached, or some were left for lack of room).
 
     With ``room``, at most ``room[endpoint]`` for the endpoints listed there (those with none
-    are skipped) and at most ``cap(max_concurrency, rate_limit)`` for any other.
+    are skipped) and at most ``cap(max_concurrency, rate_limit)`` for any other; with
+    ``look_past``, a second look past rows left for lack of room.
     """
     now = utcnow()
     picked: list[uuid.UUID] = []
@@ -131,7 +133,7 @@ async def claim_due(
     more = False
     # A second look when the first was cut off by the limit with rows of endpoints out of
     # room: other endpoints' deliveries may wait behind those.
-    for _ in range(2 if room is not None else 1):
+    for _ in range(2 if look_past else 1):
         wanted = limit - len(picked)
         skip = [endpoint for endpoint, slots in free.items() if slots <= 0]
         statement = _due(now, skip, list(picked), wanted)

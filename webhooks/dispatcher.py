@@ -32,6 +32,7 @@ from webhooks.recording import Result, record_outcomes
 from webhooks.sending import Sender
 
 logger = logging.getLogger("crm.webhooks")
+LOOK_PAST_EVERY_SECONDS = 0.25
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,7 @@ class Dispatcher:
     _claim_again: asyncio.Event = field(default_factory=asyncio.Event)
     _more_due: bool = False
     _running: bool = False
+    _look_past_at: float = 0.0
 
     def __post_init__(self) -> None:
         self._sender = Sender(
@@ -175,6 +177,10 @@ class Dispatcher:
         room for."""
         lanes = self._lanes
         free = {e: lane.cap - lane.held for e, lane in lanes.items()} if room else None
+        # Looking past a backlog scans every due row: a few times a second is enough.
+        look_past = room and time.monotonic() >= self._look_past_at
+        if look_past:
+            self._look_past_at = time.monotonic() + LOOK_PAST_EVERY_SECONDS
         async with self._transaction() as session:
             claimed, saw_more = await claim_due(
                 session,
@@ -183,6 +189,7 @@ class Dispatcher:
                 limit=self.settings.batch_size,
                 room=free,
                 cap=self._cap,
+                look_past=look_past,
             )
         # Endpoints without room were not even looked at: they may have more due.
         self._more_due = saw_more or any(slots <= 0 for slots in (free or {}).values())
