@@ -155,7 +155,7 @@ async def bare_loop(
 ) -> dict[str, Any]:
     """Post the same signed bodies with ``concurrency`` in flight: one keep-alive client, or
     (``batch``) a fresh client per ``batch`` posts, each batch finished before the next starts
-    (how `Dispatcher.run_once` sends)."""
+    (how the dispatcher sent before it kept its clients and claimed continuously)."""
     await reset(control, receiver, secret)
     host = receiver.base_url.removeprefix("http://")
 

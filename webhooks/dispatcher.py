@@ -1,9 +1,15 @@
 """Delivery of the outbox: claim due deliveries with a lease, POST them signed, record attempts.
 
 No lock or transaction is held across the HTTP call: a claim is a short transaction that sets a
-lease, the call happens outside it, and the outcome is written in another short transaction.
-A worker that dies mid-delivery leaves a lease that expires; the delivery is then claimed again
-and sent with the same `webhook-id`, so receivers can de-duplicate.
+lease, the call happens outside it, and the outcomes are written later in another short
+transaction, a batch at a time. A worker that dies mid-delivery leaves a lease that expires;
+the delivery is then claimed again and sent with the same `webhook-id`, so receivers can
+de-duplicate.
+
+Delivering continuously (`run_forever`, `drain`), the dispatcher claims again as soon as an
+endpoint has room, rather than after a whole batch: a slow endpoint holds back only its own
+deliveries. Each endpoint holds at most a few times its `maxConcurrency` claimed deliveries, so
+leases do not run out while they wait their turn.
 """
 
 from __future__ import annotations
@@ -13,40 +19,20 @@ import contextlib
 import logging
 import time
 import uuid
-from collections import defaultdict
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
 
-import httpx
-from sqlalchemy import and_, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from models import Event, utcnow
-from models.webhooks import (
-    DeliveryStatus,
-    EndpointState,
-    WebhookAttempt,
-    WebhookDelivery,
-    WebhookEndpoint,
-)
-from resolvers.events import record_event
-from resolvers.principal import SYSTEM
-from resolvers.subscriptions import route_events
-from resolvers.tables import table_of
 from resolvers.unit_of_work import unit_of_work
-from resolvers.webhook_targets import Network, UnsafeURLError, resolve_target
-from webhooks.payloads import encode, envelope
-from webhooks.schedule import next_delay, parse_retry_after
-from webhooks.signing import signature_headers
+from resolvers.webhook_targets import Network
+from webhooks.claims import Claimed, claim_due
+from webhooks.recording import Result, record_outcomes
+from webhooks.sending import Sender
 
 logger = logging.getLogger("crm.webhooks")
-
-deliveries = table_of(WebhookDelivery)
-endpoints = table_of(WebhookEndpoint)
-events = table_of(Event)
-DISABLE_AFTER = timedelta(days=5)
-DEFAULT_CONCURRENCY = 10
+LOOK_PAST_EVERY_SECONDS = 0.25
 
 
 @dataclass(frozen=True)
@@ -57,34 +43,19 @@ class DispatchSettings:
     max_response_bytes: int = 2048
     allow_http: bool = False
     allowed_networks: tuple[Network, ...] = ()
+    # Claimed but unsent deliveries an endpoint may hold, per unit of its concurrency.
+    held_per_slot: int = 4
+    # Outcomes are written this long after the first of a batch arrives, or at batch_size.
+    record_after_seconds: float = 0.02
 
 
-@dataclass(frozen=True)
-class Claimed:
-    """A leased delivery with what sending it needs."""
+@dataclass
+class _Lane:
+    """One endpoint's deliveries held by this dispatcher: claimed and not yet sent."""
 
-    delivery_id: uuid.UUID
-    attempts: int
-    endpoint_id: uuid.UUID
-    url: str
-    secrets: tuple[str, ...]
-    max_concurrency: int
-    rate_limit_per_second: float | None
-    body: bytes
-    event_id: str
-
-
-@dataclass(frozen=True)
-class Outcome:
-    status_code: int | None
-    error: str | None
-    excerpt: str | None
-    duration_ms: int
-    retry_after: timedelta | None
-
-    @property
-    def succeeded(self) -> bool:
-        return self.status_code is not None and 200 <= self.status_code < 300
+    slots: asyncio.Semaphore
+    cap: int
+    held: int = 0
 
 
 @dataclass
@@ -94,135 +65,170 @@ class Dispatcher:
     session_factory: async_sessionmaker[AsyncSession]
     settings: DispatchSettings = field(default_factory=DispatchSettings)
     worker_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+    # Called when a claim leaves due deliveries behind: arq workers ask an idle one to help.
+    on_backlog: Callable[[], None] | None = None
+    _sender: Sender = field(init=False)
+    _lanes: dict[uuid.UUID, _Lane] = field(default_factory=dict)
     _last_sent: dict[uuid.UUID, float] = field(default_factory=dict)
+    _failing: set[uuid.UUID] = field(default_factory=set)
+    _writing: asyncio.Lock = field(default_factory=asyncio.Lock)
+    _claim_again: asyncio.Event = field(default_factory=asyncio.Event)
+    _more_due: bool = False
+    _running: bool = False
+    _look_past_at: float = 0.0
+
+    def __post_init__(self) -> None:
+        self._sender = Sender(
+            timeout_seconds=self.settings.timeout_seconds,
+            max_response_bytes=self.settings.max_response_bytes,
+            allow_http=self.settings.allow_http,
+            allowed_networks=self.settings.allowed_networks,
+        )
 
     async def run_once(self) -> int:
-        """Deliver what is due now; returns how many deliveries were attempted."""
-        claimed = await self.claim()
-        if not claimed:
-            return 0
-        by_endpoint: dict[uuid.UUID, list[Claimed]] = defaultdict(list)
-        for item in claimed:
-            by_endpoint[item.endpoint_id].append(item)
-        async with httpx.AsyncClient(
-            timeout=self.settings.timeout_seconds, follow_redirects=False
-        ) as client:
-            await asyncio.gather(
-                *(self._deliver_endpoint(client, items) for items in by_endpoint.values())
-            )
+        """Claim one batch, send it and record its outcomes together; returns how many."""
+        claimed = await self._claim(room=False)
+        results: list[Result] = []
+        await asyncio.gather(*(self._deliver(item, results.append) for item in claimed))
+        await self._record(results)
         return len(claimed)
 
     async def run_forever(self, wake: asyncio.Event, poll_seconds: float = 1.0) -> None:
-        """Deliver until cancelled, waking on `wake` or every `poll_seconds`."""
-        while True:
-            try:
-                while await self.run_once():
-                    pass
-            except Exception:  # keep delivering whatever one batch did
-                logger.exception("webhook dispatch failed; retrying")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(wake.wait(), poll_seconds)
-            wake.clear()
+        """Deliver until cancelled, claiming on `wake`, as endpoints get room, or every
+        `poll_seconds`; closes the HTTP clients at the end."""
+        try:
+            await self._deliver_continuously(wake, poll_seconds, until_idle=False)
+        finally:
+            await self.aclose()
+
+    async def drain(self, poll_seconds: float = 1.0) -> int:
+        """Deliver until nothing is due and every outcome is recorded; returns how many were
+        attempted. While a drain runs, another call only makes it claim again."""
+        if self._running:
+            self._claim_again.set()
+            return 0
+        return await self._deliver_continuously(None, poll_seconds, until_idle=True)
 
     async def claim(self) -> list[Claimed]:
         """Lease up to a batch of due deliveries (SKIP LOCKED on PostgreSQL)."""
-        now = utcnow()
-        earlier = deliveries.alias("earlier")
-        blocked_by_order = exists(
-            select(1).where(
-                earlier.c.endpoint_id == deliveries.c.endpoint_id,
-                earlier.c.entity_id == deliveries.c.entity_id,
-                earlier.c.status == DeliveryStatus.PENDING,
-                earlier.c.event_position < deliveries.c.event_position,
+        async with self._transaction() as session:
+            claimed, _ = await claim_due(
+                session,
+                worker_id=self.worker_id,
+                lease=self.settings.lease,
+                limit=self.settings.batch_size,
             )
+        return claimed
+
+    async def aclose(self) -> None:
+        """Close the keep-alive HTTP clients."""
+        await self._sender.aclose()
+
+    @contextlib.asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[AsyncSession]:
+        """A write transaction; on SQLite one at a time, else they would queue in SQLite's busy
+        handler (sleeping up to 100 ms a turn) instead of here."""
+        bind = self.session_factory.kw.get("bind")
+        single_writer = bind is None or bind.dialect.name == "sqlite"
+        async with contextlib.AsyncExitStack() as stack:
+            if single_writer:
+                await stack.enter_async_context(self._writing)
+            yield await stack.enter_async_context(unit_of_work(self.session_factory))
+
+    async def _deliver_continuously(
+        self, wake: asyncio.Event | None, poll_seconds: float, until_idle: bool
+    ) -> int:
+        self._running = True
+        recorder = _Recorder(
+            self._record,
+            self.settings.batch_size,
+            self.settings.record_after_seconds,
+            self._recorded(until_idle),
         )
-        due = (
-            select(deliveries.c.id)
-            .join(endpoints, endpoints.c.id == deliveries.c.endpoint_id)
-            .where(
-                deliveries.c.status == DeliveryStatus.PENDING,
-                deliveries.c.next_attempt_at <= now,
-                (deliveries.c.lease_until.is_(None)) | (deliveries.c.lease_until < now),
-                endpoints.c.state == EndpointState.ENABLED,
-                ~and_(endpoints.c.ordered.is_(True), blocked_by_order),
+        sending: set[asyncio.Task[None]] = set()
+        total = 0
+        try:
+            while True:
+                self._claim_again.clear()
+                if wake is not None:
+                    wake.clear()
+                try:
+                    claimed = await self._claim(room=True)
+                except Exception:  # keep delivering what is claimed; try again on the next wake
+                    logger.exception("claiming webhook deliveries failed")
+                    claimed = []
+                total += len(claimed)
+                for item in claimed:
+                    task = asyncio.create_task(self._deliver(item, recorder.add))
+                    sending.add(task)
+                    task.add_done_callback(sending.discard)
+                if until_idle and not claimed and not sending and recorder.idle:
+                    return total
+                await _first_of(self._claim_again, wake, poll_seconds)
+        finally:
+            self._running = False
+            for task in sending:
+                task.cancel()
+            await asyncio.gather(*sending, return_exceptions=True)
+            await recorder.close()
+
+    async def _claim(self, room: bool) -> list[Claimed]:
+        """Lease due deliveries into lanes; with ``room``, only as many as each endpoint has
+        room for."""
+        lanes = self._lanes
+        free = {e: lane.cap - lane.held for e, lane in lanes.items()} if room else None
+        # Looking past a backlog scans every due row: a few times a second is enough.
+        look_past = room and time.monotonic() >= self._look_past_at
+        if look_past:
+            self._look_past_at = time.monotonic() + LOOK_PAST_EVERY_SECONDS
+        async with self._transaction() as session:
+            claimed, saw_more = await claim_due(
+                session,
+                worker_id=self.worker_id,
+                lease=self.settings.lease,
+                limit=self.settings.batch_size,
+                room=free,
+                cap=self._cap,
+                look_past=look_past,
             )
-            .order_by(deliveries.c.next_attempt_at, deliveries.c.event_position)
-            .limit(self.settings.batch_size)
-        )
-        async with unit_of_work(self.session_factory) as session:
-            if session.get_bind().dialect.name == "postgresql":
-                due = due.with_for_update(of=deliveries, skip_locked=True)
-            ids = list((await session.scalars(due)).all())
-            if not ids:
-                return []
-            await session.execute(
-                update(deliveries)
-                .where(deliveries.c.id.in_(ids))
-                .values(lease_until=now + self.settings.lease, leased_by=self.worker_id)
-            )
-            rows = (
-                await session.execute(
-                    select(
-                        deliveries.c.id.label("delivery_id"),
-                        deliveries.c.attempts,
-                        endpoints.c.id.label("endpoint_id"),
-                        endpoints.c.url,
-                        endpoints.c.secret,
-                        endpoints.c.previous_secret,
-                        endpoints.c.previous_secret_expires_at,
-                        endpoints.c.max_concurrency,
-                        endpoints.c.rate_limit_per_second,
-                        events.c.id.label("event_id"),
-                        events.c.type,
-                        events.c.entity_type,
-                        events.c.entity_id,
-                        events.c.sequence,
-                        events.c.payload,
-                        events.c.occurred_at,
-                    )
-                    .join(endpoints, endpoints.c.id == deliveries.c.endpoint_id)
-                    .join(events, events.c.position == deliveries.c.event_position)
-                    .where(deliveries.c.id.in_(ids))
-                )
-            ).all()
-        return [self._claimed(row, now) for row in rows]
+        # Endpoints without room were not even looked at: they may have more due.
+        self._more_due = saw_more or any(slots <= 0 for slots in (free or {}).values())
+        if self._more_due and room and self.on_backlog is not None:
+            self.on_backlog()
+        for item in claimed:
+            lane = lanes.get(item.endpoint_id)
+            if lane is None:
+                cap = self._cap(item.max_concurrency, item.rate_limit_per_second)
+                lane = lanes[item.endpoint_id] = _Lane(asyncio.Semaphore(item.max_concurrency), cap)
+            lane.held += 1
+        return claimed
 
-    def _claimed(self, row: Any, now: Any) -> Claimed:
-        secrets = [row.secret]
-        expires = row.previous_secret_expires_at
-        if row.previous_secret and expires is not None and expires > now:
-            secrets.append(row.previous_secret)
-        event = _EventView(
-            row.event_id,
-            row.type,
-            row.entity_type,
-            row.entity_id,
-            row.sequence,
-            row.payload,
-            row.occurred_at,
-        )
-        return Claimed(
-            delivery_id=row.delivery_id,
-            attempts=row.attempts,
-            endpoint_id=row.endpoint_id,
-            url=row.url,
-            secrets=tuple(secrets),
-            max_concurrency=row.max_concurrency or DEFAULT_CONCURRENCY,
-            rate_limit_per_second=row.rate_limit_per_second,
-            body=encode(envelope(event)),
-            event_id=str(row.event_id),
-        )
+    def _cap(self, concurrency: int, rate_limit: float | None) -> int:
+        """How many claimed deliveries an endpoint may hold: a few per concurrency slot, and no
+        more than its rate limit sends in half a lease."""
+        cap = self.settings.held_per_slot * concurrency
+        if rate_limit:
+            in_half_a_lease = rate_limit * self.settings.lease.total_seconds() / 2
+            cap = min(cap, max(1, int(in_half_a_lease)))
+        return cap
 
-    async def _deliver_endpoint(self, client: httpx.AsyncClient, items: list[Claimed]) -> None:
-        limit = asyncio.Semaphore(items[0].max_concurrency)
-
-        async def one(item: Claimed) -> None:
-            async with limit:
+    async def _deliver(self, item: Claimed, done: Callable[[Result], None]) -> None:
+        lane = self._lanes[item.endpoint_id]
+        try:
+            async with lane.slots:
                 await self._respect_rate(item)
-                outcome = await self.send(client, item)
-                await self.record(item, outcome)
-
-        await asyncio.gather(*(one(item) for item in items))
+                outcome = await self._sender.send(item)
+        except Exception:  # the lease runs out and the delivery is sent again
+            logger.exception("webhook delivery %s failed unexpectedly", item.delivery_id)
+            return
+        finally:
+            lane.held -= 1
+            if lane.held == 0:
+                del self._lanes[item.endpoint_id]
+            # Claim again once half the endpoint's room is free, rather than for every slot.
+            if self._more_due and lane.held in (0, lane.cap // 2):
+                self._claim_again.set()
+        done((item, outcome))
 
     async def _respect_rate(self, item: Claimed) -> None:
         if not item.rate_limit_per_second:
@@ -234,147 +240,83 @@ class Dispatcher:
         if next_slot > now:
             await asyncio.sleep(next_slot - now)
 
-    async def send(self, client: httpx.AsyncClient, item: Claimed) -> Outcome:
-        """One signed POST to the pinned address of the endpoint; never follows redirects."""
-        started = time.perf_counter()
-        try:
-            target = await resolve_target(
-                item.url,
-                allow_http=self.settings.allow_http,
-                allowed_networks=self.settings.allowed_networks,
-            )
-            headers = {
-                "content-type": "application/json",
-                "user-agent": "crm-webhooks/1",
-                "host": target.host if target.port in (80, 443) else f"{target.host}:{target.port}",
-                **signature_headers(item.secrets, item.event_id, int(time.time()), item.body),
-            }
-            request = client.build_request(
-                "POST",
-                target.connect_url,
-                content=item.body,
-                headers=headers,
-                extensions={"sni_hostname": target.host},
-            )
-            response = await client.send(request, stream=True)
-            try:
-                excerpt = await _read_capped(response, self.settings.max_response_bytes)
-            finally:
-                await response.aclose()
-            return Outcome(
-                response.status_code,
-                None,
-                excerpt,
-                _elapsed_ms(started),
-                parse_retry_after(response.headers.get("retry-after")),
-            )
-        except UnsafeURLError as exc:
-            return Outcome(None, f"refused target: {exc}", None, _elapsed_ms(started), None)
-        except httpx.HTTPError as exc:
-            return Outcome(
-                None, f"{type(exc).__name__}: {exc}"[:500], None, _elapsed_ms(started), None
-            )
+    async def _record(self, results: list[Result]) -> None:
+        """Write attempts and deliveries' new states in one transaction, releasing the leases."""
+        if not results:
+            return
+        endpoints = {item.endpoint_id for item, _ in results}
+        maybe_failing = self._failing | {i.endpoint_id for i, _ in results if i.endpoint_failing}
+        async with self._transaction() as session:
+            failing = await record_outcomes(session, results, maybe_failing)
+        self._failing = (self._failing - endpoints) | failing
 
-    async def record(self, item: Claimed, outcome: Outcome) -> None:
-        """Write the attempt and the delivery's new state, releasing the lease."""
-        now = utcnow()
-        number = item.attempts + 1
-        async with unit_of_work(self.session_factory) as session:
-            session.add(
-                WebhookAttempt(
-                    delivery_id=item.delivery_id,
-                    number=number,
-                    started_at=now,
-                    duration_ms=outcome.duration_ms,
-                    status_code=outcome.status_code,
-                    error=outcome.error,
-                    response_excerpt=outcome.excerpt,
-                )
-            )
-            values: dict[str, Any] = {
-                "attempts": number,
-                "lease_until": None,
-                "leased_by": None,
-                "last_status_code": outcome.status_code,
-                "last_error": outcome.error,
-            }
-            if outcome.succeeded:
-                values.update(status=DeliveryStatus.SUCCEEDED, finished_at=now)
-            else:
-                delay = next_delay(number, outcome.retry_after)
-                if delay is None:
-                    values.update(status=DeliveryStatus.FAILED, finished_at=now)
-                else:
-                    values["next_attempt_at"] = now + delay
-            await session.execute(
-                update(deliveries).where(deliveries.c.id == item.delivery_id).values(**values)
-            )
-            await self._update_endpoint_health(session, item, outcome, now)
+    def _recorded(self, until_idle: bool) -> Callable[[list[Result]], None]:
+        def recorded(batch: list[Result]) -> None:
+            # A recorded outcome may unblock the next delivery of a record (ordered endpoints);
+            # draining, the last one recorded is the moment to check whether anything is left.
+            if any(item.ordered for item, _ in batch) or (until_idle and not self._lanes):
+                self._claim_again.set()
 
-    async def _update_endpoint_health(
-        self, session: AsyncSession, item: Claimed, outcome: Outcome, now: Any
+        return recorded
+
+
+class _Recorder:
+    """Outcomes waiting to be written: `delay` after the first arrives, or at once when `size`
+    are waiting; the next batch gathers while one is written."""
+
+    def __init__(
+        self,
+        write: Callable[[list[Result]], Awaitable[None]],
+        size: int,
+        delay: float,
+        written: Callable[[list[Result]], None],
     ) -> None:
-        if outcome.succeeded:
-            await session.execute(
-                update(endpoints)
-                .where(endpoints.c.id == item.endpoint_id, endpoints.c.failing_since.is_not(None))
-                .values(failing_since=None)
-            )
-            return
-        endpoint = await session.get(WebhookEndpoint, item.endpoint_id)
-        if endpoint is None or endpoint.state != EndpointState.ENABLED:
-            return
-        if endpoint.failing_since is None:
-            endpoint.failing_since = now
-        reason = None
-        if outcome.status_code == 410:
-            reason = "the receiver answered 410 Gone"
-        elif now - endpoint.failing_since >= DISABLE_AFTER:
-            reason = "failing for 5 days"
-        if reason is not None:
-            await disable_endpoint(session, endpoint, reason)
+        self._write, self._size, self._delay, self._written = write, size, delay, written
+        self._waiting: list[Result] = []
+        self._full = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def idle(self) -> bool:
+        return not self._waiting and self._task is None
+
+    def add(self, result: Result) -> None:
+        self._waiting.append(result)
+        if len(self._waiting) >= self._size:
+            self._full.set()
+        if self._task is None:
+            self._task = asyncio.create_task(self._run())
+
+    async def close(self) -> None:
+        """Write what is waiting."""
+        self._full.set()
+        if self._task is not None:
+            await self._task
+
+    async def _run(self) -> None:
+        try:
+            while self._waiting:
+                if len(self._waiting) < self._size:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._full.wait(), self._delay)
+                self._full.clear()
+                batch, self._waiting = self._waiting, []
+                try:
+                    await self._write(batch)
+                except Exception:  # the leases run out and the deliveries are sent again
+                    logger.exception("recording %d webhook attempts failed", len(batch))
+                self._written(batch)
+        finally:
+            self._task = None
 
 
-async def disable_endpoint(session: AsyncSession, endpoint: WebhookEndpoint, reason: str) -> None:
-    """Stop delivering to an endpoint and tell subscribers with `webhook_endpoint.disabled`."""
-    endpoint.state = EndpointState.DISABLED
-    endpoint.disabled_reason = reason
-    endpoint.version += 1
-    endpoint.updated_at = utcnow()
-    session.add(endpoint)
-    event = record_event(
-        session,
-        SYSTEM,
-        "webhook_endpoint.disabled",
-        "webhook_endpoint",
-        endpoint.id,
-        endpoint.version,
-        {"id": str(endpoint.id), "url": endpoint.url, "reason": reason},
-    )
-    await route_events(session, [event])
-
-
-@dataclass(frozen=True)
-class _EventView:
-    id: uuid.UUID
-    type: str
-    entity_type: str
-    entity_id: uuid.UUID
-    sequence: int
-    payload: dict[str, Any]
-    occurred_at: Any
-
-
-async def _read_capped(response: httpx.Response, limit: int) -> str:
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in response.aiter_bytes():
-        chunks.append(chunk)
-        size += len(chunk)
-        if size >= limit:
-            break
-    return b"".join(chunks)[:limit].decode(errors="replace")
-
-
-def _elapsed_ms(started: float) -> int:
-    return int((time.perf_counter() - started) * 1000)
+async def _first_of(signal: asyncio.Event, other: asyncio.Event | None, seconds: float) -> None:
+    """Wait until either event is set, or ``seconds``."""
+    waits = [asyncio.ensure_future(signal.wait())]
+    if other is not None:
+        waits.append(asyncio.ensure_future(other.wait()))
+    try:
+        await asyncio.wait(waits, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiting in waits:
+            waiting.cancel()

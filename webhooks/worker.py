@@ -3,12 +3,14 @@
 A job only wakes a dispatcher: every retry state lives in the database, so a lost job loses
 nothing, and a cron sweep every few seconds delivers whatever is due even without wake-ups.
 API processes enqueue one wake-up job after each commit that created deliveries; arq folds
-wake-ups with the same job id into one while it is queued.
+wake-ups with the same job id into one while it is queued. A job delivers until nothing is due;
+while it finds more due than it has room for, it enqueues a help job for another worker.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -22,6 +24,8 @@ from resolvers.webhook_targets import parse_networks
 from webhooks.dispatcher import Dispatcher, DispatchSettings
 
 WAKE_JOB_ID = "crm:webhooks:wake"
+HELP_JOB_ID = f"{WAKE_JOB_ID}:help"
+HELP_EVERY_SECONDS = 0.5
 
 
 def dispatch_settings(settings: Settings) -> DispatchSettings:
@@ -35,22 +39,45 @@ def dispatch_settings(settings: Settings) -> DispatchSettings:
 
 
 async def dispatch_due(ctx: dict[str, Any]) -> int:
-    """Deliver everything due now; returns how many deliveries were attempted."""
+    """Deliver until nothing is due; returns how many deliveries were attempted (0 when this
+    worker was already delivering: the running drain then claims again)."""
     dispatcher: Dispatcher = ctx["dispatcher"]
-    total = 0
-    while sent := await dispatcher.run_once():
-        total += sent
-    return total
+    return await dispatcher.drain()
 
 
 async def _startup(ctx: dict[str, Any]) -> None:
     settings = get_settings()
     engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
     ctx["engine"] = engine
-    ctx["dispatcher"] = Dispatcher(create_session_factory(engine), dispatch_settings(settings))
+    ctx["dispatcher"] = Dispatcher(
+        create_session_factory(engine),
+        dispatch_settings(settings),
+        on_backlog=_ask_for_help(ctx["redis"]),
+    )
+
+
+def _ask_for_help(pool: ArqRedis) -> Callable[[], None]:
+    """A backlog hook enqueuing one help job at most every HELP_EVERY_SECONDS; a worker that is
+    delivering already ignores it, an idle one joins (SKIP LOCKED shares the deliveries out)."""
+    tasks: set[asyncio.Task[Any]] = set()
+    last = 0.0
+
+    def ask() -> None:
+        nonlocal last
+        if time.monotonic() - last < HELP_EVERY_SECONDS:
+            return
+        last = time.monotonic()
+        task = asyncio.get_running_loop().create_task(
+            pool.enqueue_job("dispatch_due", _job_id=HELP_JOB_ID)
+        )
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+
+    return ask
 
 
 async def _shutdown(ctx: dict[str, Any]) -> None:
+    await ctx["dispatcher"].aclose()
     await ctx["engine"].dispose()
 
 
@@ -67,6 +94,8 @@ class WorkerSettings:
     on_startup = _startup
     on_shutdown = _shutdown
     max_jobs = 4
+    # Wake-up jobs are picked up within this; arq's default of 0.5 s would be the latency.
+    poll_delay = 0.05
     allow_abort_jobs = True
     # A kept result holds the wake-up job id for an hour, refusing every later wake-up with it.
     keep_result = 0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -12,6 +14,7 @@ from models import utcnow
 from models.webhooks import WebhookDelivery
 from resolvers.endpoints.service import TargetPolicy, create_endpoint
 from resolvers.principal import SYSTEM
+from resolvers.subscriptions import on_deliveries_committed
 from resolvers.tables import table_of
 from resolvers.unit_of_work import unit_of_work
 from resolvers.webhook_targets import parse_networks
@@ -28,11 +31,15 @@ async def receiver() -> AsyncIterator[Receiver]:
 
 
 @pytest.fixture
-def dispatcher(session_factory: Any) -> Dispatcher:
+async def dispatcher(session_factory: Any) -> AsyncIterator[Dispatcher]:
     settings = DispatchSettings(
         allow_http=True, allowed_networks=LOOPBACK.allowed_networks, timeout_seconds=0.5
     )
-    return Dispatcher(session_factory, settings)
+    dispatcher = Dispatcher(session_factory, settings)
+    try:
+        yield dispatcher
+    finally:
+        await dispatcher.aclose()
 
 
 @pytest.fixture
@@ -55,3 +62,18 @@ async def make_everything_due(session_factory: Any) -> None:
     """Skip the retry delays: every pending delivery is due now."""
     async with unit_of_work(session_factory) as session:
         await session.execute(update(table_of(WebhookDelivery)).values(next_attempt_at=utcnow()))
+
+
+@contextlib.asynccontextmanager
+async def delivering(dispatcher: Dispatcher) -> AsyncIterator[None]:
+    """The dispatcher delivering continuously, woken by each commit, until the block ends."""
+    wake = asyncio.Event()
+    unregister = on_deliveries_committed(wake.set)
+    task = asyncio.create_task(dispatcher.run_forever(wake, poll_seconds=0.2))
+    try:
+        yield
+    finally:
+        unregister()
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

@@ -1,0 +1,207 @@
+"""Claiming due deliveries: one short transaction that leases them (SKIP LOCKED on PostgreSQL).
+
+The lease is the only claim: no lock outlives the transaction, so the HTTP call happens with
+none held, and a dispatcher that dies leaves leases that expire.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, exists, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import Event, utcnow
+from models.webhooks import DeliveryStatus, EndpointState, WebhookDelivery, WebhookEndpoint
+from resolvers.tables import table_of
+from webhooks.payloads import encode, envelope
+
+deliveries = table_of(WebhookDelivery)
+endpoints = table_of(WebhookEndpoint)
+events = table_of(Event)
+DEFAULT_CONCURRENCY = 10
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A leased delivery with what sending and recording it need."""
+
+    delivery_id: uuid.UUID
+    attempts: int
+    endpoint_id: uuid.UUID
+    url: str
+    secrets: tuple[str, ...]
+    max_concurrency: int
+    rate_limit_per_second: float | None
+    body: bytes
+    event_id: str
+    ordered: bool = False
+    endpoint_failing: bool = False
+
+
+def _due(
+    now: datetime, skip_endpoints: Collection[uuid.UUID], skip_ids: list[uuid.UUID], limit: int
+) -> Any:
+    earlier = deliveries.alias("earlier")
+    blocked_by_order = exists(
+        select(1).where(
+            earlier.c.endpoint_id == deliveries.c.endpoint_id,
+            earlier.c.entity_id == deliveries.c.entity_id,
+            earlier.c.status == DeliveryStatus.PENDING,
+            earlier.c.event_position < deliveries.c.event_position,
+        )
+    )
+    conditions = [
+        deliveries.c.status == DeliveryStatus.PENDING,
+        deliveries.c.next_attempt_at <= now,
+        (deliveries.c.lease_until.is_(None)) | (deliveries.c.lease_until < now),
+        endpoints.c.state == EndpointState.ENABLED,
+        ~and_(endpoints.c.ordered.is_(True), blocked_by_order),
+    ]
+    if skip_endpoints:
+        conditions.append(deliveries.c.endpoint_id.not_in(list(skip_endpoints)))
+    if skip_ids:
+        conditions.append(deliveries.c.id.not_in(skip_ids))
+    return (
+        select(
+            deliveries.c.id,
+            deliveries.c.endpoint_id,
+            endpoints.c.max_concurrency,
+            endpoints.c.rate_limit_per_second,
+        )
+        .join(endpoints, endpoints.c.id == deliveries.c.endpoint_id)
+        .where(*conditions)
+        .order_by(deliveries.c.next_attempt_at, deliveries.c.event_position)
+        .limit(limit)
+    )
+
+
+def _sendable(ids: list[uuid.UUID]) -> Any:
+    return (
+        select(
+            deliveries.c.id.label("delivery_id"),
+            deliveries.c.attempts,
+            endpoints.c.id.label("endpoint_id"),
+            endpoints.c.url,
+            endpoints.c.secret,
+            endpoints.c.previous_secret,
+            endpoints.c.previous_secret_expires_at,
+            endpoints.c.max_concurrency,
+            endpoints.c.rate_limit_per_second,
+            endpoints.c.ordered,
+            endpoints.c.failing_since,
+            events.c.id.label("event_id"),
+            events.c.type,
+            events.c.entity_type,
+            events.c.entity_id,
+            events.c.sequence,
+            events.c.payload,
+            events.c.occurred_at,
+        )
+        .join(endpoints, endpoints.c.id == deliveries.c.endpoint_id)
+        .join(events, events.c.position == deliveries.c.event_position)
+        .where(deliveries.c.id.in_(ids))
+        .order_by(deliveries.c.next_attempt_at, deliveries.c.event_position)
+    )
+
+
+async def claim_due(
+    session: AsyncSession,
+    *,
+    worker_id: str,
+    lease: timedelta,
+    limit: int,
+    room: Mapping[uuid.UUID, int] | None = None,
+    cap: Callable[[int, float | None], int] | None = None,
+    look_past: bool = False,
+) -> tuple[list[Claimed], bool]:
+    """Lease up to ``limit`` due deliveries, oldest first; also whether more may be due (the
+    limit was reached, or some were left for lack of room).
+
+    With ``room``, at most ``room[endpoint]`` for the endpoints listed there (those with none
+    are skipped) and at most ``cap(max_concurrency, rate_limit)`` for any other; with
+    ``look_past``, a second look past rows left for lack of room.
+    """
+    now = utcnow()
+    picked: list[uuid.UUID] = []
+    free = dict(room or {})
+    postgres = session.get_bind().dialect.name == "postgresql"
+    more = False
+    # A second look when the first was cut off by the limit with rows of endpoints out of
+    # room: other endpoints' deliveries may wait behind those.
+    for _ in range(2 if look_past else 1):
+        wanted = limit - len(picked)
+        skip = [endpoint for endpoint, slots in free.items() if slots <= 0]
+        statement = _due(now, skip, list(picked), wanted)
+        if postgres:
+            statement = statement.with_for_update(of=deliveries, skip_locked=True)
+        rows = (await session.execute(statement)).all()
+        left = 0
+        for row in rows:
+            if room is not None:
+                if row.endpoint_id not in free:
+                    concurrency = row.max_concurrency or DEFAULT_CONCURRENCY
+                    slots = cap(concurrency, row.rate_limit_per_second) if cap else limit
+                    free[row.endpoint_id] = slots
+                if free[row.endpoint_id] <= 0:
+                    left += 1  # unleased, for a later claim or another dispatcher
+                    continue
+                free[row.endpoint_id] -= 1
+            picked.append(row.id)
+        truncated = len(rows) >= wanted
+        more = more or truncated or left > 0
+        if not (truncated and left and len(picked) < limit):
+            break
+    if not picked:
+        return [], more
+    await session.execute(
+        update(deliveries)
+        .where(deliveries.c.id.in_(picked))
+        .values(lease_until=now + lease, leased_by=worker_id)
+    )
+    sendable = (await session.execute(_sendable(picked))).all()
+    return [_claimed(row, now) for row in sendable], more
+
+
+def _claimed(row: Any, now: datetime) -> Claimed:
+    secrets = [row.secret]
+    expires = row.previous_secret_expires_at
+    if row.previous_secret and expires is not None and expires > now:
+        secrets.append(row.previous_secret)
+    event = _EventView(
+        row.event_id,
+        row.type,
+        row.entity_type,
+        row.entity_id,
+        row.sequence,
+        row.payload,
+        row.occurred_at,
+    )
+    return Claimed(
+        delivery_id=row.delivery_id,
+        attempts=row.attempts,
+        endpoint_id=row.endpoint_id,
+        url=row.url,
+        secrets=tuple(secrets),
+        max_concurrency=row.max_concurrency or DEFAULT_CONCURRENCY,
+        rate_limit_per_second=row.rate_limit_per_second,
+        body=encode(envelope(event)),
+        event_id=str(row.event_id),
+        ordered=bool(row.ordered),
+        endpoint_failing=row.failing_since is not None,
+    )
+
+
+@dataclass(frozen=True)
+class _EventView:
+    id: uuid.UUID
+    type: str
+    entity_type: str
+    entity_id: uuid.UUID
+    sequence: int
+    payload: dict[str, Any]
+    occurred_at: Any
