@@ -66,7 +66,8 @@ class WebhookDelivery(SQLModel, table=True):
     __tablename__ = "webhook_deliveries"
     __table_args__ = (
         enum_check("status", DeliveryStatus, "ck_webhook_deliveries_status"),
-        Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
+        # The claim: pending and due, oldest first, read in index order up to its limit.
+        Index("ix_webhook_deliveries_due", "status", "next_attempt_at", "event_position"),
         Index("ix_webhook_deliveries_endpoint", "endpoint_id", "created_at"),
     )
 

@@ -1,4 +1,5 @@
-"""`crm worker`: webhook delivery as arq jobs on Redis, for installs with several processes.
+"""`crm worker`: webhook delivery (and connector pulls) as arq jobs on Redis, for installs
+with several processes.
 
 A job only wakes a dispatcher: every retry state lives in the database, so a lost job loses
 nothing, and a cron sweep every few seconds delivers whatever is due even without wake-ups.
@@ -19,6 +20,7 @@ from arq import cron
 from arq.connections import ArqRedis, RedisSettings, create_pool
 
 from app.db import create_engine, create_session_factory
+from app.pull_scheduler import pull_once
 from app.settings import Settings, get_settings
 from resolvers.webhook_targets import parse_networks
 from webhooks.dispatcher import Dispatcher, DispatchSettings
@@ -45,12 +47,18 @@ async def dispatch_due(ctx: dict[str, Any]) -> int:
     return await dispatcher.drain()
 
 
+async def pull_connections(ctx: dict[str, Any]) -> int:
+    """Pull every connection that is due (see integrations/pull.py); returns how many."""
+    return len(await pull_once(ctx["session_factory"]))
+
+
 async def _startup(ctx: dict[str, Any]) -> None:
     settings = get_settings()
     engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
     ctx["engine"] = engine
+    ctx["session_factory"] = create_session_factory(engine)
     ctx["dispatcher"] = Dispatcher(
-        create_session_factory(engine),
+        ctx["session_factory"],
         dispatch_settings(settings),
         on_backlog=_ask_for_help(ctx["redis"]),
     )
@@ -89,8 +97,12 @@ def redis_settings(settings: Settings) -> RedisSettings:
 class WorkerSettings:
     """arq's worker configuration (`arq webhooks.worker.WorkerSettings`, or `crm worker`)."""
 
-    functions = [dispatch_due]
-    cron_jobs = [cron(dispatch_due, second=set(range(0, 60, 5)), run_at_startup=True)]
+    functions = [dispatch_due, pull_connections]
+    cron_jobs = [
+        cron(dispatch_due, second=set(range(0, 60, 5)), run_at_startup=True),
+        # Each connection's own interval decides; a conditional update claims each pull once.
+        cron(pull_connections, second={0, 30}, run_at_startup=True),
+    ]
     on_startup = _startup
     on_shutdown = _shutdown
     max_jobs = 4

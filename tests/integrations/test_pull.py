@@ -4,9 +4,13 @@ mid-way resumed from the last applied page, without duplicates or gaps."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
+import redis
 from sqlalchemy import func, select
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -18,7 +22,7 @@ from models import Customer
 from models.integrations import Connection
 from resolvers.tables import table_of
 from tests.integrations.conftest import LoopbackServer
-from tests.webhooks.processes import CRM, environment
+from tests.webhooks.processes import CRM, environment, working
 
 PAGE = 2
 
@@ -211,3 +215,37 @@ async def test_pull_process_killed_mid_way_resumes_without_duplicates_or_gaps(
     assert erp.requests[3] == cursor
     names = await customers(session_factory)
     assert len(names) == len(set(names)) == 10
+
+
+REDIS_URL = "redis://127.0.0.1:6379/13"
+
+
+@pytest.fixture
+def redis_url() -> Iterator[str]:
+    """Redis database 13, empty before and after the test; skipped without Redis."""
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        client.ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip(f"Redis is not reachable at {REDIS_URL}")
+    client.flushdb()
+    try:
+        yield REDIS_URL
+    finally:
+        client.flushdb()
+        client.close()
+
+
+async def test_crm_worker_pulls_due_connections(
+    connect: Any, session_factory: Any, database_url: str, redis_url: str, tmp_path: Path
+) -> None:
+    erp = FakeERP()
+    async with LoopbackServer(erp.app) as server:
+        await pulling_connection(connect, server.url)
+        with working(environment(database_url, REDIS_URL=redis_url), tmp_path / "worker.log"):
+            for _ in range(150):  # up to 30 s: the worker starts, then pulls at once
+                if len(await customers(session_factory)) == 10:
+                    break
+                await asyncio.sleep(0.2)
+
+    assert len(await customers(session_factory)) == 10
