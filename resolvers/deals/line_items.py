@@ -58,7 +58,7 @@ async def price_line_items(
             prices.c.product_id.in_(ids), prices.c.currency == currency
         )
     )
-    list_prices = dict(listed.tuples().all())
+    list_prices = dict(listed.all())
     kept = set() if previous is None else set(await _product_ids(session, row.id))
     errors: list[UserError] = []
     rows = []

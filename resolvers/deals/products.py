@@ -51,7 +51,7 @@ async def price_list(session: AsyncSession, product_id: uuid.UUID) -> dict[str, 
     rows = await session.execute(
         select(prices.c.currency, prices.c.unit_price).where(prices.c.product_id == product_id)
     )
-    return dict(rows.tuples().all())
+    return dict(rows.all())
 
 
 async def _check_prices(
