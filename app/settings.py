@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(default=10, gt=0)
     db_echo: bool = False
     graphql_max_page_size: int = Field(default=100, gt=0)
+    reporting_currency: str = Field(
+        default="EUR", pattern=r"^[A-Z]{3}$", description="ISO 4217 code reports convert to."
+    )
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> Settings:

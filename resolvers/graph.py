@@ -22,9 +22,14 @@ from models import (
     Contact,
     Customer,
     Deal,
+    DealLineItem,
     DealStageChange,
+    ExchangeRate,
     Interaction,
+    LostReason,
     Pipeline,
+    Product,
+    ProductPrice,
     Purchase,
     PurchaseLine,
     Stage,
@@ -52,6 +57,11 @@ pipelines = table_of(Pipeline)
 stages = table_of(Stage)
 deals = table_of(Deal)
 stage_changes = table_of(DealStageChange)
+lost_reasons = table_of(LostReason)
+products = table_of(Product)
+product_prices = table_of(ProductPrice)
+line_items = table_of(DealLineItem)
+exchange_rates = table_of(ExchangeRate)
 campaigns = table_of(Campaign)
 members = table_of(CampaignMember)
 tickets = table_of(Ticket)
@@ -203,7 +213,16 @@ SPECS: Mapping[str, FilterSpec] = {
     "pipeline": FilterSpec(pipelines, _fields(pipelines, "name", "is_default", "created_at")),
     "stage": FilterSpec(
         stages,
-        _fields(stages, "pipeline_id", "name", "position", "probability", "kind"),
+        _fields(
+            stages,
+            "pipeline_id",
+            "name",
+            "position",
+            "probability",
+            "kind",
+            "forecast_category",
+            "retired_at",
+        ),
         {"pipeline": _one("pipeline", stages.c.pipeline_id, pipelines)},
     ),
     "deal": FilterSpec(
@@ -221,6 +240,7 @@ SPECS: Mapping[str, FilterSpec] = {
             "currency",
             "expected_close_date",
             "closed_at",
+            "lost_reason_id",
             "external_id",
             "created_at",
             "updated_at",
@@ -230,6 +250,7 @@ SPECS: Mapping[str, FilterSpec] = {
             "customer": _one("customer", deals.c.customer_id, customers),
             "contact": _one("contact", deals.c.contact_id, contacts),
             "stage": _one("stage", deals.c.stage_id, stages),
+            "lost_reason": _one("lost_reason", deals.c.lost_reason_id, lost_reasons),
             "owner": _one("user", deals.c.owner_id, users),
             "campaign": _one("campaign", deals.c.campaign_id, campaigns),
         },
@@ -238,6 +259,22 @@ SPECS: Mapping[str, FilterSpec] = {
     ),
     "deal_stage_change": FilterSpec(
         stage_changes, _fields(stage_changes, "deal_id", "to_stage_id", "changed_at")
+    ),
+    "deal_line_item": FilterSpec(line_items, _fields(line_items, "deal_id", "product_id")),
+    "lost_reason": FilterSpec(
+        lost_reasons,
+        _fields(lost_reasons, "name", "active", "created_at"),
+    ),
+    "product": FilterSpec(
+        products,
+        _fields(products, "name", "sku", "active", "created_at", "updated_at", "deleted_at"),
+        soft_delete=products.c.deleted_at,
+        search=(products.c.name, products.c.sku),
+    ),
+    "product_price": FilterSpec(product_prices, _fields(product_prices, "product_id", "currency")),
+    "exchange_rate": FilterSpec(
+        exchange_rates,
+        _fields(exchange_rates, "currency", "to_currency", "rate_date", "created_at"),
     ),
     "campaign": FilterSpec(
         campaigns,
@@ -364,6 +401,17 @@ ORDERINGS: Mapping[str, Mapping[str, KeyedColumnElement[Any]]] = {
         "updated_at": deals.c.updated_at,
     },
     "deal_stage_change": {"changed_at": stage_changes.c.changed_at},
+    # Small tables, or read per parent: these orderings need no index of their own.
+    "deal_line_item": {"position": line_items.c.position},
+    "lost_reason": {"position": lost_reasons.c.position, "name": lost_reasons.c.name},
+    "product": {
+        "name": products.c.name,
+        "sku": products.c.sku,
+        "created_at": products.c.created_at,
+        "updated_at": products.c.updated_at,
+    },
+    "product_price": {"currency": product_prices.c.currency},
+    "exchange_rate": {"rate_date": exchange_rates.c.rate_date},
     "campaign": {
         "name": campaigns.c.name,
         "created_at": campaigns.c.created_at,
@@ -421,6 +469,8 @@ PURCHASES_BY_DEAL = _to_many("purchases_by_deal", "purchase", purchases.c.deal_i
 LINES_BY_PURCHASE = _to_many("lines_by_purchase", "purchase_line", purchase_lines.c.purchase_id)
 STAGES_BY_PIPELINE = _to_many("stages_by_pipeline", "stage", stages.c.pipeline_id)
 HISTORY_BY_DEAL = _to_many("history_by_deal", "deal_stage_change", stage_changes.c.deal_id)
+LINE_ITEMS_BY_DEAL = _to_many("line_items_by_deal", "deal_line_item", line_items.c.deal_id)
+PRICES_BY_PRODUCT = _to_many("prices_by_product", "product_price", product_prices.c.product_id)
 MEMBERS_BY_CAMPAIGN = _to_many("members_by_campaign", "campaign_member", members.c.campaign_id)
 DEALS_BY_CAMPAIGN = _to_many("deals_by_campaign", "deal", deals.c.campaign_id)
 COMMENTS_BY_TICKET = _to_many("comments_by_ticket", "ticket_comment", comments.c.ticket_id)

@@ -19,6 +19,8 @@ class Scope(StrEnum):
     PURCHASES_WRITE = "purchases:write"
     DEALS_READ = "deals:read"
     DEALS_WRITE = "deals:write"
+    # Pipelines, stages, lost reasons, products and exchange rates.
+    SALES_MANAGE = "sales:manage"
     CAMPAIGNS_READ = "campaigns:read"
     CAMPAIGNS_WRITE = "campaigns:write"
     TICKETS_READ = "tickets:read"
@@ -53,6 +55,7 @@ ROLE_SCOPES: dict[str, frozenset[Scope]] = {
         "purchases:write",
         "deals:write",
         "tickets:write",
+        "sales:manage",
     ),
     "sales_rep": _READ_ALL
     | _scopes(
@@ -103,6 +106,11 @@ READ_SCOPES: dict[str, Scope] = {
     "stage": Scope.DEALS_READ,
     "deal": Scope.DEALS_READ,
     "deal_stage_change": Scope.DEALS_READ,
+    "deal_line_item": Scope.DEALS_READ,
+    "lost_reason": Scope.DEALS_READ,
+    "product": Scope.DEALS_READ,
+    "product_price": Scope.DEALS_READ,
+    "exchange_rate": Scope.DEALS_READ,
     "campaign": Scope.CAMPAIGNS_READ,
     "campaign_member": Scope.CAMPAIGNS_READ,
     "ticket": Scope.TICKETS_READ,
@@ -123,6 +131,11 @@ WRITE_SCOPES: dict[str, Scope] = {
     "interaction": Scope.INTERACTIONS_WRITE,
     "purchase": Scope.PURCHASES_WRITE,
     "deal": Scope.DEALS_WRITE,
+    "pipeline": Scope.SALES_MANAGE,
+    "stage": Scope.SALES_MANAGE,
+    "lost_reason": Scope.SALES_MANAGE,
+    "product": Scope.SALES_MANAGE,
+    "exchange_rate": Scope.SALES_MANAGE,
     "campaign": Scope.CAMPAIGNS_WRITE,
     "campaign_member": Scope.CAMPAIGNS_WRITE,
     "ticket": Scope.TICKETS_WRITE,

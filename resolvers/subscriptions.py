@@ -22,6 +22,7 @@ ENTITIES = (
     "ticket_comment",
     "interaction",
     "purchase",
+    "product",
 )
 ACTIONS = ("created", "updated", "deleted", "restored")
 
@@ -34,6 +35,16 @@ EVENT_TYPES: dict[str, str] = {
     "deal.stage_changed": "A deal moved to another stage.",
     "deal.won": "A deal moved to a won stage.",
     "deal.lost": "A deal moved to a lost stage.",
+    "deal.reopened": "A won or lost deal moved back to an open stage.",
+    "pipeline.created": "A pipeline was created (its stages each get `stage.created`).",
+    "pipeline.updated": "A pipeline was renamed or made the default (or stopped being it).",
+    "stage.created": "A stage was added to a pipeline.",
+    "stage.updated": "A stage changed: name, probability, kind, forecast category, order, "
+    "retired or restored.",
+    "lost_reason.created": "A lost reason was added.",
+    "lost_reason.updated": "A lost reason was renamed, reordered, deactivated or reactivated.",
+    "exchange_rate.created": "An exchange rate was set for a currency pair and date.",
+    "exchange_rate.updated": "The exchange rate of a currency pair and date was replaced.",
     "ticket.assigned": "A ticket got a new assignee.",
     "ticket.status_changed": "A ticket's status changed.",
     "ticket.resolved": "A ticket was resolved.",

@@ -26,6 +26,7 @@ from schema.mutations import entity_mutations
 from schema.privacy import PRIVACY_MUTATIONS
 from schema.purchases import Purchase
 from schema.query import NODE_TYPES, Query
+from schema.sales_mutations import SalesMutation, sales_mutations
 from schema.tickets import Ticket, TicketComment
 from schema.webhook_mutations import WebhookMutation
 
@@ -64,6 +65,8 @@ def _mutation_type() -> type:
         if isinstance(update, str):
             update = inputs.update_input(create, update, f"Changes to a {node.type_name()}.")
         fields.update(entity_mutations(rules, node, create, update, upsert))
+    fields.update(sales_mutations(fields["update_deal"]))
+    fields.update(_fields_of(SalesMutation))
     fields.update(API_CLIENT_MUTATIONS)
     fields.update(PRIVACY_MUTATIONS)
     fields.update(_fields_of(WebhookMutation))

@@ -8,8 +8,14 @@ from typing import Annotated, Any
 
 import strawberry
 
+from models import ForecastCategory as ForecastCategoryModel
 from models import StageKind as StageKindModel
-from resolvers.graph import HISTORY_BY_DEAL, PURCHASES_BY_DEAL, STAGES_BY_PIPELINE
+from resolvers.graph import (
+    HISTORY_BY_DEAL,
+    LINE_ITEMS_BY_DEAL,
+    PURCHASES_BY_DEAL,
+    STAGES_BY_PIPELINE,
+)
 from schema.connections import connection_field, lazy, load_node, order_input, to_one
 from schema.context import Info
 from schema.customers import Contact, ContactFilter, Customer, CustomerFilter
@@ -24,12 +30,25 @@ from schema.filters import (
 )
 from schema.node import Node
 from schema.permissions import can_read
+from schema.sales import (
+    DealLineItem,
+    DealLineItemFilter,
+    DealLineItemOrder,
+    LostReason,
+    LostReasonFilter,
+)
 from schema.users import User, UserFilter
 
 StageKind = strawberry.enum(
     StageKindModel, name="StageKind", description="Whether a stage is open, won or lost."
 )
 StageKindFilter = enum_filter(StageKindModel, "StageKindFilter")
+ForecastCategory = strawberry.enum(
+    ForecastCategoryModel,
+    name="ForecastCategory",
+    description="Where a stage's deals count in the forecast.",
+)
+ForecastCategoryFilter = enum_filter(ForecastCategoryModel, "ForecastCategoryFilter")
 DealOrder = order_input("deal", "Deal")
 StageOrder = order_input("stage", "Stage")
 PipelineOrder = order_input("pipeline", "Pipeline")
@@ -52,6 +71,8 @@ class StageFilter:
     position: IntFilter | None = strawberry.UNSET
     probability: IntFilter | None = strawberry.UNSET
     kind: StageKindFilter | None = strawberry.UNSET
+    forecast_category: ForecastCategoryFilter | None = strawberry.UNSET
+    retired_at: DateTimeFilter | None = strawberry.UNSET
     pipeline: PipelineFilter | None = strawberry.UNSET
 
 
@@ -69,6 +90,7 @@ class DealFilter:
     currency: StringFilter | None = strawberry.UNSET
     expected_close_date: DateFilter | None = strawberry.UNSET
     closed_at: DateTimeFilter | None = strawberry.UNSET
+    lost_reason_id: IDFilter | None = strawberry.UNSET
     external_id: StringFilter | None = strawberry.UNSET
     created_at: DateTimeFilter | None = strawberry.UNSET
     updated_at: DateTimeFilter | None = strawberry.UNSET
@@ -76,6 +98,7 @@ class DealFilter:
     customer: CustomerFilter | None = strawberry.UNSET
     contact: ContactFilter | None = strawberry.UNSET
     stage: StageFilter | None = strawberry.UNSET
+    lost_reason: LostReasonFilter | None = strawberry.UNSET
     owner: UserFilter | None = strawberry.UNSET
     campaign: CampaignFilterT | None = strawberry.UNSET
     and_: list[DealFilter] | None = strawberry.field(name="and", default=strawberry.UNSET)
@@ -95,6 +118,11 @@ class Stage(Node):
     position: int = strawberry.field(description="Order within the pipeline, from 0.")
     probability: int = strawberry.field(description="Default win probability, in percent.")
     kind: StageKind
+    forecast_category: ForecastCategory
+    retired_at: datetime | None = strawberry.field(
+        description="Set when retired: the stage takes no new deals; its history stays."
+    )
+    version: int
     pipeline_id: strawberry.Private[Any]
 
     pipeline = to_one(
@@ -108,7 +136,8 @@ class Stage(Node):
 @strawberry.type(description="A sales process: an ordered list of stages.")
 class Pipeline(Node):
     name: str
-    is_default: bool
+    is_default: bool = strawberry.field(description="Deals created without a pipeline go here.")
+    version: int
 
     stages = connection_field(
         STAGES_BY_PIPELINE, Stage, StageFilter, StageOrder, "position", "Stages, in order."
@@ -153,12 +182,15 @@ class Deal(Node):
     stage_id: strawberry.Private[Any]
     owner_id: strawberry.Private[Any]
     campaign_id: strawberry.Private[Any]
+    lost_reason_id: strawberry.Private[Any]
 
     customer = to_one(Customer, "customer_id", "customer", "The customer the deal is with.")
 
     contact = to_one(Contact, "contact_id", "contact", "The main contact.")
 
     stage = to_one(Stage, "stage_id", "stage", "The current stage.")
+
+    lost_reason = to_one(LostReason, "lost_reason_id", "lost_reason", "Why it was lost.")
 
     owner = to_one(User, "owner_id", "user", "The user who owns the deal.")
 
@@ -186,4 +218,13 @@ class Deal(Node):
         StageChangeOrder,
         "changed_at",
         "Every stage change, oldest first.",
+    )
+
+    line_items = connection_field(
+        LINE_ITEMS_BY_DEAL,
+        DealLineItem,
+        DealLineItemFilter,
+        DealLineItemOrder,
+        "position",
+        "Products on the deal; while there are any, `amount` is their sum.",
     )

@@ -98,6 +98,9 @@ class CreateDealInput:
     owner_id: strawberry.ID | None = UNSET
     campaign_id: strawberry.ID | None = UNSET
     expected_close_date: date | None = UNSET
+    lost_reason_id: strawberry.ID | None = strawberry.field(
+        default=UNSET, description="Why it was lost: required in (and only in) a lost stage."
+    )
     external_id: str | None = UNSET
 
 

@@ -46,6 +46,15 @@ from schema.integrations import CONNECTIONS, CONNECTORS, Connection
 from schema.node import Node
 from schema.privacy import EXPORT_PERSONAL_DATA
 from schema.purchases import Purchase, PurchaseFilter, PurchaseLine, PurchaseOrder
+from schema.sales import (
+    EXCHANGE_RATES,
+    LOST_REASONS,
+    PRODUCTS,
+    ExchangeRate,
+    LostReason,
+    Product,
+    ProductPrice,
+)
 from schema.tickets import Ticket, TicketComment, TicketFilter, TicketOrder
 from schema.users import Team, TeamFilter, TeamOrder, User, UserFilter, UserOrder
 from schema.webhooks import (
@@ -73,6 +82,10 @@ NODE_TYPES: dict[str, tuple[type[Node], str]] = {
         (Stage, "stage"),
         (Deal, "deal"),
         (DealStageChange, "deal_stage_change"),
+        (LostReason, "lost_reason"),
+        (Product, "product"),
+        (ProductPrice, "product_price"),
+        (ExchangeRate, "exchange_rate"),
         (Campaign, "campaign"),
         (CampaignMember, "campaign_member"),
         (Ticket, "ticket"),
@@ -151,6 +164,9 @@ class Query:
         "pipeline", Pipeline, PipelineFilter, PipelineOrder, "name", "Sales pipelines."
     )
     deals = list_field("deal", Deal, DealFilter, DealOrder, "created_at", "Deals.", True)
+    lost_reasons = LOST_REASONS
+    products = PRODUCTS
+    exchange_rates = EXCHANGE_RATES
     campaigns = list_field(
         "campaign", Campaign, CampaignFilter, CampaignOrder, "created_at", "Campaigns.", True
     )

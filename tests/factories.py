@@ -14,6 +14,8 @@ from resolvers.activities.service import INTERACTION_RULES
 from resolvers.campaigns.service import CAMPAIGN_MEMBER_RULES, CAMPAIGN_RULES
 from resolvers.crud import EntityRules, create_entity
 from resolvers.customers.service import CONTACT_RULES, CUSTOMER_RULES
+from resolvers.deals.lost_reasons import LOST_REASON_RULES
+from resolvers.deals.products import PRODUCT_RULES
 from resolvers.deals.service import DEAL_RULES
 from resolvers.principal import SYSTEM
 from resolvers.privacy.consents import record_consent
@@ -93,6 +95,16 @@ class Factory:
     async def deal(self, **values: Any) -> Any:
         defaults = {"name": f"Deal {next(_numbers)}", "amount": Decimal(1000), "currency": "EUR"}
         return await self._create(DEAL_RULES, {**defaults, **values})
+
+    async def lost_reason(self, **values: Any) -> Any:
+        return await self._create(LOST_REASON_RULES, {"name": f"Reason {next(_numbers)}", **values})
+
+    async def product(self, **values: Any) -> Any:
+        """A product; ``prices`` is a list of {currency, unit_price}."""
+        n = next(_numbers)
+        return await self._create(
+            PRODUCT_RULES, {"name": f"Product {n}", "sku": f"SKU-{n}", **values}
+        )
 
     async def ticket(self, **values: Any) -> Any:
         return await self._create(TICKET_RULES, {"subject": f"Ticket {next(_numbers)}", **values})

@@ -1,4 +1,5 @@
-"""Deals through a pipeline: stage consistency, closing, and the stage-change history."""
+"""Deals through a pipeline: stage consistency, closing, losing, reopening, the stage-change
+history, and the amount their line items make."""
 
 from __future__ import annotations
 
@@ -15,13 +16,21 @@ from models import (
     Customer,
     Deal,
     DealStageChange,
+    LostReason,
     Pipeline,
     Stage,
     StageKind,
     User,
     utcnow,
 )
-from resolvers.crud import EntityRules
+from resolvers.crud import EntityRules, update_entity
+from resolvers.deals.line_items import (
+    LineItems,
+    price_line_items,
+    refuse_changes_derived_from_items,
+    write_line_items,
+)
+from resolvers.deals.lookup import row_for_argument
 from resolvers.errors import ErrorCode, ServiceError
 from resolvers.events import record_event
 from resolvers.inputs import Currency, ExternalId, InputModel, Money, Name, partial
@@ -40,6 +49,8 @@ class DealCreate(InputModel):
     amount: Money
     currency: Currency
     expected_close_date: date | None = None
+    lost_reason_id: uuid.UUID | None = None
+    line_items: LineItems = []
     external_id: ExternalId | None = None
 
 
@@ -50,6 +61,7 @@ async def _first_stage(session: AsyncSession, pipeline_id: uuid.UUID | None) -> 
         statement = statement.where(pipelines.c.is_default.is_(True))
     else:
         statement = statement.where(stages.c.pipeline_id == pipeline_id)
+    statement = statement.where(stages.c.retired_at.is_(None))
     stage: Stage | None = await session.scalar(statement.order_by(stages.c.position).limit(1))
     if stage is None:
         raise ServiceError.single(
@@ -59,12 +71,19 @@ async def _first_stage(session: AsyncSession, pipeline_id: uuid.UUID | None) -> 
 
 
 async def _place_in_pipeline(
-    session: AsyncSession, principal: Principal, row: Any, changes: dict[str, Any], _: Any
-) -> None:
-    """Keep stage and pipeline consistent, and close or reopen the deal with its stage."""
+    session: AsyncSession, row: Any, changes: dict[str, Any]
+) -> Stage | None:
+    """Keep stage and pipeline consistent, and close or reopen the deal with its stage.
+
+    Returns the new stage, if the deal moves.
+    """
     if "stage_id" in changes and changes["stage_id"] is not None:
         stage = await session.get(Stage, changes["stage_id"])
         assert stage is not None  # references were checked
+        if stage.retired_at is not None:
+            raise ServiceError.single(
+                ErrorCode.INVALID_STATE, "the stage is retired: it takes no new deals", "stage_id"
+            )
         pipeline_id = changes.get("pipeline_id") or stage.pipeline_id
         if stage.pipeline_id != pipeline_id:
             raise ServiceError.single(
@@ -75,11 +94,68 @@ async def _place_in_pipeline(
         stage = await _first_stage(session, changes.get("pipeline_id"))
         changes["stage_id"], changes["pipeline_id"] = stage.id, stage.pipeline_id
     else:
-        return
+        return None
     if stage.kind == StageKind.OPEN:
         changes["closed_at"] = None
     elif row.closed_at is None:
         changes["closed_at"] = utcnow()
+    return stage
+
+
+async def _check_lost_reason(
+    session: AsyncSession, row: Any, changes: dict[str, Any], moved_to: Stage | None
+) -> None:
+    """Lost deals, and only they, carry an active lost reason."""
+    stage = moved_to or await session.get(Stage, row.stage_id)
+    assert stage is not None
+    given = "lost_reason_id" in changes
+    reason_id = changes["lost_reason_id"] if given else row.lost_reason_id
+    if stage.kind != StageKind.LOST:
+        if given and reason_id is not None:
+            raise ServiceError.single(
+                ErrorCode.VALIDATION, "only lost deals have a lost reason", "lost_reason_id"
+            )
+        if row.lost_reason_id is not None:
+            changes["lost_reason_id"] = None
+        return
+    if reason_id is None:
+        raise ServiceError.single(
+            ErrorCode.VALIDATION, "a lost deal needs a lost reason", "lost_reason_id"
+        )
+    if given:
+        reason = await session.get(LostReason, reason_id)
+        if reason is not None and not reason.active:
+            raise ServiceError.single(
+                ErrorCode.VALIDATION, "the lost reason is inactive", "lost_reason_id"
+            )
+
+
+async def _check_deal(
+    session: AsyncSession,
+    principal: Principal,
+    row: Any,
+    changes: dict[str, Any],
+    previous: dict[str, Any] | None,
+) -> None:
+    moved_to = await _place_in_pipeline(session, row, changes)
+    if moved_to is not None or "lost_reason_id" in changes:
+        await _check_lost_reason(session, row, changes, moved_to)
+    if "line_items" in changes:
+        await price_line_items(session, row, changes, previous)
+    elif previous is not None:
+        await refuse_changes_derived_from_items(session, row, changes)
+
+
+async def _after_deal_write(
+    session: AsyncSession,
+    principal: Principal,
+    row: Any,
+    changes: dict[str, Any],
+    previous: dict[str, Any] | None,
+) -> None:
+    if "line_items" in changes:
+        await write_line_items(session, principal, row, changes)
+    await _record_stage_change(session, principal, row, changes, previous)
 
 
 async def _record_stage_change(
@@ -111,6 +187,10 @@ async def _record_stage_change(
     events = ["deal.stage_changed"]
     if stage.kind != StageKind.OPEN:
         events.append(f"deal.{StageKind(stage.kind).value}")
+    elif previous["closed_at"] is not None:
+        events.append("deal.reopened")
+    if stage.kind == StageKind.LOST:
+        data["lost_reason_id"] = str(row.lost_reason_id)
     for event_type in events:
         record_event(session, principal, event_type, "deal", row.id, row.version, data)
 
@@ -127,7 +207,16 @@ DEAL_RULES = EntityRules(
         "stage_id": Stage,
         "owner_id": User,
         "campaign_id": Campaign,
+        "lost_reason_id": LostReason,
     },
-    before_write=_place_in_pipeline,
-    after_write=_record_stage_change,
+    before_write=_check_deal,
+    after_write=_after_deal_write,
 )
+
+
+async def set_deal_line_items(
+    session: AsyncSession, principal: Principal, deal_id: uuid.UUID, items: list[Any]
+) -> Deal:
+    """Replace a deal's line items; while it has any, its amount is their sum."""
+    await row_for_argument(session, principal, DEAL_RULES, deal_id, "deal_id")
+    return await update_entity(session, principal, DEAL_RULES, deal_id, {"line_items": items})
