@@ -22,6 +22,7 @@ from models import (
     Deal,
     DealStageChange,
     Interaction,
+    LostReason,
     Pipeline,
     Purchase,
     PurchaseLine,
@@ -41,13 +42,14 @@ FIRST = ["Ada", "Alan", "Grace", "Linus", "Marie", "Niels", "Rosa", "Tim", "Emmy
 LAST = ["Lovelace", "Turing", "Hopper", "Torvalds", "Curie", "Bohr", "Parks", "Lee", "Noether"]
 WORDS = ["Acme", "Globex", "Initech", "Umbrella", "Hooli", "Vandelay", "Stark", "Wayne", "Tyrell"]
 STAGES = [
-    ("Lead", 10, "open"),
-    ("Qualified", 25, "open"),
-    ("Proposal", 50, "open"),
-    ("Negotiation", 75, "open"),
-    ("Won", 100, "won"),
-    ("Lost", 0, "lost"),
+    ("Lead", 10, "open", "pipeline"),
+    ("Qualified", 25, "open", "pipeline"),
+    ("Proposal", 50, "open", "best_case"),
+    ("Negotiation", 75, "open", "commit"),
+    ("Won", 100, "won", "closed"),
+    ("Lost", 0, "lost", "omitted"),
 ]
+LOST_REASONS = ["Price", "Competitor", "No budget", "Timing"]
 
 
 class Seeder:
@@ -102,8 +104,13 @@ class Seeder:
                 position=position,
                 probability=probability,
                 kind=kind,
+                forecast_category=category,
             )
-            for position, (name, probability, kind) in enumerate(STAGES)
+            for position, (name, probability, kind, category) in enumerate(STAGES)
+        ]
+        self.lost_reasons = [
+            self.add(table_of(LostReason), name=name, position=position)
+            for position, name in enumerate(LOST_REASONS)
         ]
         campaigns = [
             self.add(
@@ -197,6 +204,11 @@ class Seeder:
                 expected_close_date=(created + timedelta(days=60)).date(),
                 created_at=created,
                 closed_at=created + timedelta(days=30) if stage["kind"] != "open" else None,
+                lost_reason_id=(
+                    self.lost_reasons[index % len(LOST_REASONS)]["id"]
+                    if stage["kind"] == "lost"
+                    else None
+                ),
             )
             self.add(
                 table_of(DealStageChange),
@@ -278,6 +290,7 @@ INSERT_ORDER: list[type[SQLModel]] = [
     User,
     Pipeline,
     Stage,
+    LostReason,
     Campaign,
     Customer,
     Contact,

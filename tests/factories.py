@@ -15,6 +15,7 @@ from resolvers.campaigns.service import CAMPAIGN_MEMBER_RULES, CAMPAIGN_RULES
 from resolvers.crud import EntityRules, create_entity
 from resolvers.customers.service import CONTACT_RULES, CUSTOMER_RULES
 from resolvers.deals.lost_reasons import LOST_REASON_RULES
+from resolvers.deals.pipelines import DEFAULT_FORECAST
 from resolvers.deals.products import PRODUCT_RULES
 from resolvers.deals.service import DEAL_RULES
 from resolvers.principal import SYSTEM
@@ -74,6 +75,7 @@ class Factory:
                         position=position,
                         probability=probability,
                         kind=kind,
+                        forecast_category=DEFAULT_FORECAST[kind],
                     )
                 )
             )
