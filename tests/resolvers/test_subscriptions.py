@@ -1,6 +1,7 @@
 """Subscriptions name event types, with `*` and `<entity>.*` wildcards."""
 
 from resolvers.subscriptions import EVENT_TYPES, is_valid_pattern, matches
+from tests.conftest import ROOT
 
 
 def test_catalogue_has_every_entity_event_and_the_domain_events() -> None:
@@ -41,3 +42,11 @@ def test_unknown_patterns_are_invalid() -> None:
     assert is_valid_pattern("customer.updated")
     assert not is_valid_pattern("dael.*")
     assert not is_valid_pattern("customer.exploded")
+
+
+def test_every_catalogued_event_has_an_example_in_the_docs() -> None:
+    docs = (ROOT / "docs" / "webhooks.md").read_text()
+
+    missing = [event for event in EVENT_TYPES if f"`{event}`:" not in docs]
+
+    assert missing == []
