@@ -3,11 +3,19 @@
 from models.activities import Interaction, InteractionKind
 from models.base import Entity, SoftDeletable, UTCDateTime, utcnow
 from models.campaigns import (
+    AutomationRule,
+    AutomationRun,
+    AutomationRunStatus,
     Campaign,
     CampaignChannel,
+    CampaignCost,
     CampaignMember,
     CampaignStatus,
     MemberStatus,
+    Segment,
+    SegmentKind,
+    SegmentMember,
+    StreamCursor,
 )
 from models.customers import Contact, CreditStatus, Customer, LifecycleStage
 from models.deals import (
@@ -47,8 +55,12 @@ from models.webhooks import (
 __all__ = [
     "ApiClient",
     "AuditEntry",
+    "AutomationRule",
+    "AutomationRun",
+    "AutomationRunStatus",
     "Campaign",
     "CampaignChannel",
+    "CampaignCost",
     "CampaignMember",
     "CampaignStatus",
     "Connection",
@@ -83,9 +95,13 @@ __all__ = [
     "PurchaseLine",
     "PurchaseStatus",
     "Role",
+    "Segment",
+    "SegmentKind",
+    "SegmentMember",
     "SoftDeletable",
     "Stage",
     "StageKind",
+    "StreamCursor",
     "Team",
     "Ticket",
     "TicketChannel",

@@ -38,3 +38,5 @@ class Interaction(Entity, SoftDeletable, table=True):
     customer_id: uuid.UUID | None = Field(default=None, foreign_key="customers.id", index=True)
     contact_id: uuid.UUID | None = Field(default=None, foreign_key="contacts.id", index=True)
     user_id: uuid.UUID | None = Field(default=None, foreign_key="users.id", index=True)
+    # The campaign this touch belongs to (a webinar visit, a reply to a mailing): attribution.
+    campaign_id: uuid.UUID | None = Field(default=None, foreign_key="campaigns.id", index=True)

@@ -32,4 +32,7 @@ class Event(SQLModel, table=True):
     request_id: str | None = Field(default=None, sa_type=String(64))
     # The connection whose inbound record caused the change, if any.
     source_connection_id: uuid.UUID | None = Field(default=None)
+    # How many automation rule runs led to this event (0: a person or a system did it); rules
+    # do not react past a limit, which stops loops.
+    automation_depth: int = Field(default=0)
     occurred_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
