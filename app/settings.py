@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     max_root_fields: int = Field(default=20, gt=0)
     max_batch_operations: int = Field(default=10, gt=0, description="Operations per batch.")
     max_body_bytes: int = Field(default=1_000_000, gt=0)
+    reporting_currency: str = Field(
+        default="EUR", description="ISO 4217 code reports convert amounts to."
+    )
     inbound_max_body_bytes: int = Field(
         default=10_000_000, gt=0, description="Largest inbound connector batch accepted."
     )

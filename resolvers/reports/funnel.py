@@ -1,0 +1,196 @@
+"""The sales funnel: per stage of a pipeline, what entered it in a period and what became of it."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Select, Subquery, and_, case, exists, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import StageKind
+from resolvers.reports.currency import Conversion, money
+from resolvers.reports.scope import (
+    Scope,
+    days_between,
+    deals,
+    pipelines,
+    stage_changes,
+    stages,
+)
+
+
+@dataclass(frozen=True)
+class FunnelStage:
+    stage_id: uuid.UUID
+    name: str
+    position: int
+    kind: str
+    retired: bool
+    entered: int
+    still_there: int
+    converted: int
+    average_days: float | None
+    value: Decimal
+
+    @property
+    def moved_on(self) -> int:
+        return self.entered - self.still_there
+
+    @property
+    def conversion_rate(self) -> float | None:
+        return self.converted / self.entered if self.entered else None
+
+
+@dataclass(frozen=True)
+class Funnel:
+    pipeline_id: uuid.UUID | None
+    currency: str
+    as_of: date
+    stages: list[FunnelStage]
+    missing_rates: list[str]
+
+
+async def sales_funnel(session: AsyncSession, scope: Scope) -> Funnel:
+    """The funnel of the filter's pipeline (or the default one), one query plus one for rates."""
+    pipeline_id = scope.filter.pipeline_id or await _default_pipeline(session)
+    if pipeline_id is None:
+        return Funnel(None, scope.currency, scope.as_of, [], [])
+    conversion = Conversion.to(scope.currency, scope.as_of)
+    rows = (await session.execute(_statement(session, scope, conversion, pipeline_id))).all()
+    missing: list[str] = []
+    if any(row.unconverted for row in rows):
+        missing = await conversion.missing_currencies(
+            session, [*scope.deal_conditions(), *_still_there(scope, pipeline_id)]
+        )
+    return Funnel(pipeline_id, scope.currency, scope.as_of, [_stage(row) for row in rows], missing)
+
+
+async def _default_pipeline(session: AsyncSession) -> uuid.UUID | None:
+    statement = (
+        select(pipelines.c.id).where(pipelines.c.is_default.is_(True)).order_by(pipelines.c.name)
+    )
+    return await session.scalar(statement.limit(1))
+
+
+def _stage(row: Any) -> FunnelStage:
+    return FunnelStage(
+        stage_id=row.id,
+        name=row.name,
+        position=row.position,
+        kind=row.kind,
+        retired=row.retired_at is not None,
+        entered=int(row.entered or 0),
+        still_there=int(row.still_there or 0),
+        converted=int(row.converted or 0),
+        average_days=None if not row.entries else round(float(row.days) / int(row.entries), 2),
+        value=money(row.value),
+    )
+
+
+def _history(scope: Scope, conversion: Conversion, pipeline_id: uuid.UUID) -> Subquery:
+    """Every stage change of the deals in scope, with when the deal left that stage and the
+    highest position of a later non-lost stage of this pipeline it reached."""
+    changes = stage_changes
+    window: dict[str, Any] = {"partition_by": changes.c.deal_id, "order_by": changes.c.changed_at}
+    forward = case(
+        (
+            and_(stages.c.pipeline_id == pipeline_id, stages.c.kind != StageKind.LOST.value),
+            stages.c.position,
+        )
+    )
+    statement = (
+        select(
+            changes.c.deal_id,
+            changes.c.to_stage_id,
+            changes.c.changed_at,
+            stages.c.position,
+            func.lead(changes.c.changed_at).over(**window).label("left_at"),
+            func.max(forward).over(**window, rows=(1, None)).label("later_position"),
+            deals.c.stage_id.label("current_stage_id"),
+            conversion.amount().label("value"),
+            case((conversion.lacks_rate(), 1), else_=0).label("unconverted"),
+        )
+        .select_from(
+            changes.join(deals, deals.c.id == changes.c.deal_id)
+            .join(stages, stages.c.id == changes.c.to_stage_id)
+            .outerjoin(conversion.rates, conversion.join_condition())
+        )
+        .where(*scope.deal_conditions(), deals.c.pipeline_id == pipeline_id)
+    )
+    if scope.filter.start is not None or scope.filter.end is not None:
+        # Only the deals that entered some stage in the period need their history windowed.
+        recent = stage_changes.alias("recent")
+        statement = statement.where(
+            changes.c.deal_id.in_(
+                select(recent.c.deal_id).where(scope.in_range(recent.c.changed_at))
+            )
+        )
+    return statement.subquery("history")
+
+
+def _statement(
+    session: AsyncSession, scope: Scope, conversion: Conversion, pipeline_id: uuid.UUID
+) -> Select[Any]:
+    history = _history(scope, conversion, pipeline_id)
+    left_at = func.coalesce(history.c.left_at, scope.now_literal())
+    # One row per deal and stage it entered in the period.
+    entries = (
+        select(
+            history.c.to_stage_id,
+            func.count().label("entries"),
+            func.sum(days_between(session, history.c.changed_at, left_at)).label("days"),
+            func.max(case((history.c.later_position > history.c.position, 1), else_=0)).label(
+                "converted"
+            ),
+            func.max(case((history.c.current_stage_id == history.c.to_stage_id, 1), else_=0)).label(
+                "still_there"
+            ),
+            func.max(history.c.value).label("value"),
+            func.max(history.c.unconverted).label("unconverted"),
+        )
+        .where(scope.in_range(history.c.changed_at))
+        .group_by(history.c.deal_id, history.c.to_stage_id)
+        .subquery("entries")
+    )
+    still = entries.c.still_there == 1
+    per_stage = (
+        select(
+            entries.c.to_stage_id,
+            func.count().label("entered"),
+            func.sum(entries.c.still_there).label("still_there"),
+            func.sum(entries.c.converted).label("converted"),
+            func.sum(entries.c.entries).label("entries"),
+            func.sum(entries.c.days).label("days"),
+            func.sum(case((still, entries.c.value))).label("value"),
+            func.sum(case((still, entries.c.unconverted), else_=0)).label("unconverted"),
+        )
+        .group_by(entries.c.to_stage_id)
+        .subquery("per_stage")
+    )
+    return (
+        select(
+            stages.c.id,
+            stages.c.name,
+            stages.c.position,
+            stages.c.kind,
+            stages.c.retired_at,
+            *[column for column in per_stage.c if column.name != "to_stage_id"],
+        )
+        .select_from(stages.outerjoin(per_stage, per_stage.c.to_stage_id == stages.c.id))
+        .where(stages.c.pipeline_id == pipeline_id)
+        .order_by(stages.c.position, stages.c.name)
+    )
+
+
+def _still_there(scope: Scope, pipeline_id: uuid.UUID) -> list[Any]:
+    """Deals of the pipeline that entered their current stage in the period."""
+    entered_current = exists().where(
+        stage_changes.c.deal_id == deals.c.id,
+        stage_changes.c.to_stage_id == deals.c.stage_id,
+        scope.in_range(stage_changes.c.changed_at),
+    )
+    return [deals.c.pipeline_id == pipeline_id, entered_current]
