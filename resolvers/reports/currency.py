@@ -1,9 +1,9 @@
 """Amounts in the reporting currency: each currency's latest rate on or before the as-of date.
 
-The rates are a derived table of one row per currency, LEFT JOINed to the deals by currency, so
-conversion costs one hash join whatever the number of deals. A deal whose currency has no rate
-converts to NULL: it is left out of money sums (SUM ignores NULL) and its currency is listed in
-the report's `missingRates`.
+The rates are a derived table of one row per currency. Reports sum amounts per currency, then
+join the rates to those sums: conversion costs a join over a few rows whatever the number of
+deals. A sum in a currency without a rate converts to NULL: it is left out of money figures
+(SUM ignores NULL) and the report lists its currency in `missingRates`.
 """
 
 from __future__ import annotations
@@ -52,7 +52,9 @@ def rates_table(currency: str, as_of: date) -> Subquery:
 
 @dataclass(frozen=True)
 class Conversion:
-    """Expressions converting the deals' amounts, over a query joined to ``rates``."""
+    """Converts sums kept per currency: a report sums amounts per currency first (no join per
+    deal), then joins ``rates`` to those few rows, since the sum of amount x rate over one
+    currency is the rate times the sum."""
 
     currency: str
     rates: Subquery
@@ -61,24 +63,17 @@ class Conversion:
     def to(cls, currency: str, as_of: date) -> Conversion:
         return cls(currency, rates_table(currency, as_of))
 
-    def join_condition(self) -> ColumnElement[bool]:
-        return self.rates.c.currency == deals.c.currency
+    def join(self, per_currency: FromClause) -> FromClause:
+        """``per_currency`` (with a ``currency`` column) joined to its rate."""
+        return per_currency.outerjoin(self.rates, self.rates.c.currency == per_currency.c.currency)
 
-    def amount(self, amount: Any = None) -> ColumnElement[Decimal]:
-        """The deal's amount (or ``amount``) in the reporting currency; NULL without a rate."""
-        amount = deals.c.amount if amount is None else amount
-        converted = case(
-            (deals.c.currency == self.currency, amount), else_=amount * self.rates.c.rate
-        )
+    def amount(self, amount: Any, currency: Any) -> ColumnElement[Decimal]:
+        """``amount`` (in ``currency``) in the reporting currency; NULL without a rate."""
+        converted = case((currency == self.currency, amount), else_=amount * self.rates.c.rate)
         return type_coerce(converted, Numeric())
 
-    def lacks_rate(self) -> ColumnElement[bool]:
-        return and_(deals.c.currency != self.currency, self.rates.c.rate.is_(None))
-
-    def unconverted_count(self, condition: ColumnElement[bool] | None = None) -> Any:
-        """How many deals (meeting ``condition``) have no rate: 0 means nothing was left out."""
-        lacking = self.lacks_rate() if condition is None else and_(condition, self.lacks_rate())
-        return func.count(case((lacking, 1)))
+    def lacks_rate(self, currency: Any) -> ColumnElement[bool]:
+        return and_(currency != self.currency, self.rates.c.rate.is_(None))
 
     async def missing_currencies(
         self,
@@ -87,12 +82,12 @@ class Conversion:
         joined: FromClause = deals,
     ) -> list[str]:
         """The currencies without a rate among the deals (``joined`` to what ``conditions``
-        need) meeting ``conditions``."""
+        need) meeting ``conditions``; run only when a report found some."""
         statement = (
             select(deals.c.currency)
             .distinct()
-            .select_from(joined.outerjoin(self.rates, self.join_condition()))
-            .where(*conditions, self.lacks_rate())
+            .select_from(joined.outerjoin(self.rates, self.rates.c.currency == deals.c.currency))
+            .where(*conditions, self.lacks_rate(deals.c.currency))
             .order_by(deals.c.currency)
         )
         return list((await session.scalars(statement)).all())

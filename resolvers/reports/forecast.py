@@ -15,7 +15,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models import ForecastCategory, StageKind
 from resolvers.reports.buckets import Period, period_key
 from resolvers.reports.currency import Conversion, money
-from resolvers.reports.scope import Scope, deals, dialect_name, pipelines, stages, teams, users
+from resolvers.reports.scope import (
+    Scope,
+    deals,
+    dialect_name,
+    pipelines,
+    stages,
+    start_report,
+    teams,
+    users,
+)
 
 
 class ForecastGroup(StrEnum):
@@ -50,53 +59,91 @@ async def sales_forecast(
     session: AsyncSession, scope: Scope, period: Period, group_by: ForecastGroup
 ) -> Forecast:
     """Won deals bucketed by `closed_at`, open ones by `expected_close_date`, in one query."""
+    await start_report(session)
     conversion = Conversion.to(scope.currency, scope.as_of)
-    counted = _counted(scope)
-    won = stages.c.kind == StageKind.WON.value
-    group_id, group_name, joined = _group(group_by)
-    bucketed = (
-        select(
-            case(
-                (won, period_key(dialect_name(session), deals.c.closed_at, period)),
-                else_=period_key(dialect_name(session), deals.c.expected_close_date, period),
-            ).label("period"),
-            group_id.label("group_id"),
-            group_name.label("group_name"),
-            stages.c.kind,
-            stages.c.forecast_category,
-            stages.c.probability,
-            conversion.amount().label("value"),
-            case((conversion.lacks_rate(), 1), else_=0).label("unconverted"),
-        )
-        .select_from(
-            joined.join(stages, stages.c.id == deals.c.stage_id).outerjoin(
-                conversion.rates, conversion.join_condition()
-            )
-        )
-        .where(*scope.deal_conditions(), counted)
-        .subquery("bucketed")
-    )
+    per_currency = _per_currency(dialect_name(session), scope, period, group_by)
+    c = per_currency.c
+
+    def converted(column: Any) -> Any:
+        return func.sum(conversion.amount(column, c.currency))
+
     statement = (
         select(
-            bucketed.c.period,
-            bucketed.c.group_id,
-            bucketed.c.group_name,
-            *_sums(bucketed),
-            func.sum(bucketed.c.unconverted).label("unconverted"),
+            c.period,
+            c.group_id,
+            c.group_name,
+            converted(c.closed_won).label("closed_won"),
+            converted(c.commit).label("commit"),
+            converted(c.best_case).label("best_case"),
+            converted(c.pipeline).label("pipeline"),
+            (converted(c.weighted) / 100).label("weighted"),
+            func.sum(case((conversion.lacks_rate(c.currency), c.deals), else_=0)).label(
+                "unconverted"
+            ),
         )
-        .group_by(bucketed.c.period, bucketed.c.group_id, bucketed.c.group_name)
-        .order_by(bucketed.c.period, bucketed.c.group_name, bucketed.c.group_id)
+        .select_from(conversion.join(per_currency))
+        .group_by(c.period, c.group_id, c.group_name)
+        .order_by(c.period, c.group_name, c.group_id)
     )
     rows = (await session.execute(statement)).all()
     missing: list[str] = []
     if any(row.unconverted for row in rows):
         missing = await conversion.missing_currencies(
             session,
-            [*scope.deal_conditions(), counted],
+            [*scope.deal_conditions(), _counted(scope)],
             deals.join(stages, stages.c.id == deals.c.stage_id),
         )
     result = [_row(row) for row in rows]
     return Forecast(period, group_by, scope.currency, scope.as_of, result, missing)
+
+
+def _per_currency(dialect: str, scope: Scope, period: Period, group_by: ForecastGroup) -> Any:
+    """Sums per period, group and currency: the one pass over the deals."""
+    won = stages.c.kind == StageKind.WON.value
+    group_id, group_name, joined = _group(group_by)
+    period_key_ = case(
+        (won, period_key(dialect, deals.c.closed_at, period)),
+        else_=period_key(dialect, deals.c.expected_close_date, period),
+    ).label("period")
+    bucketed = (
+        select(
+            period_key_,
+            group_id.label("group_id"),
+            group_name.label("group_name"),
+            deals.c.currency,
+            stages.c.kind,
+            stages.c.forecast_category,
+            stages.c.probability,
+            deals.c.amount,
+        )
+        .select_from(joined.join(stages, stages.c.id == deals.c.stage_id))
+        .where(*scope.deal_conditions(), _counted(scope))
+        .subquery("bucketed")
+    )
+    b = bucketed.c
+
+    def in_category(category: ForecastCategory) -> Any:
+        condition = and_(b.kind == StageKind.OPEN.value, b.forecast_category == category.value)
+        return func.sum(case((condition, b.amount)))
+
+    return (
+        select(
+            b.period,
+            b.group_id,
+            b.group_name,
+            b.currency,
+            func.count().label("deals"),
+            func.sum(case((b.kind == StageKind.WON.value, b.amount))).label("closed_won"),
+            in_category(ForecastCategory.COMMIT).label("commit"),
+            in_category(ForecastCategory.BEST_CASE).label("best_case"),
+            in_category(ForecastCategory.PIPELINE).label("pipeline"),
+            func.sum(case((b.kind == StageKind.OPEN.value, b.amount * b.probability))).label(
+                "weighted"
+            ),
+        )
+        .group_by(b.period, b.group_id, b.group_name, b.currency)
+        .subquery("per_currency")
+    )
 
 
 def _counted(scope: Scope) -> ColumnElement[bool]:
@@ -128,26 +175,6 @@ def _group(group_by: ForecastGroup) -> tuple[Any, Any, Any]:
         case ForecastGroup.PIPELINE:
             joined = deals.join(pipelines, pipelines.c.id == deals.c.pipeline_id)
             return deals.c.pipeline_id, pipelines.c.name, joined
-
-
-def _sums(bucketed: Any) -> list[Any]:
-    is_open = bucketed.c.kind == StageKind.OPEN.value
-
-    def in_category(category: ForecastCategory) -> Any:
-        condition = and_(is_open, bucketed.c.forecast_category == category.value)
-        return func.sum(case((condition, bucketed.c.value)))
-
-    return [
-        func.sum(case((bucketed.c.kind == StageKind.WON.value, bucketed.c.value))).label(
-            "closed_won"
-        ),
-        in_category(ForecastCategory.COMMIT).label("commit"),
-        in_category(ForecastCategory.BEST_CASE).label("best_case"),
-        in_category(ForecastCategory.PIPELINE).label("pipeline"),
-        func.sum(case((is_open, bucketed.c.value * bucketed.c.probability / 100))).label(
-            "weighted"
-        ),
-    ]
 
 
 def _row(row: Any) -> ForecastRow:

@@ -20,6 +20,7 @@ from resolvers.reports.scope import (
     pipelines,
     stage_changes,
     stages,
+    start_report,
 )
 
 
@@ -59,6 +60,7 @@ async def sales_funnel(session: AsyncSession, scope: Scope) -> Funnel:
     pipeline_id = scope.filter.pipeline_id or await _default_pipeline(session)
     if pipeline_id is None:
         return Funnel(None, scope.currency, scope.as_of, [], [])
+    await start_report(session)
     conversion = Conversion.to(scope.currency, scope.as_of)
     rows = (await session.execute(_statement(session, scope, conversion, pipeline_id))).all()
     missing: list[str] = []
@@ -91,9 +93,10 @@ def _stage(row: Any) -> FunnelStage:
     )
 
 
-def _history(scope: Scope, conversion: Conversion, pipeline_id: uuid.UUID) -> Subquery:
+def _history(scope: Scope, pipeline_id: uuid.UUID) -> Subquery:
     """Every stage change of the deals in scope, with when the deal left that stage and the
-    highest position of a later non-lost stage of this pipeline it reached."""
+    highest position of a later non-lost stage of this pipeline it reached. Narrow rows: this
+    is what the window sorts."""
     changes = stage_changes
     window: dict[str, Any] = {"partition_by": changes.c.deal_id, "order_by": changes.c.changed_at}
     forward = case(
@@ -101,6 +104,9 @@ def _history(scope: Scope, conversion: Conversion, pipeline_id: uuid.UUID) -> Su
             and_(stages.c.pipeline_id == pipeline_id, stages.c.kind != StageKind.LOST.value),
             stages.c.position,
         )
+    )
+    in_scope = select(deals.c.id).where(
+        *scope.deal_conditions(), deals.c.pipeline_id == pipeline_id
     )
     statement = (
         select(
@@ -110,16 +116,9 @@ def _history(scope: Scope, conversion: Conversion, pipeline_id: uuid.UUID) -> Su
             stages.c.position,
             func.lead(changes.c.changed_at).over(**window).label("left_at"),
             func.max(forward).over(**window, rows=(1, None)).label("later_position"),
-            deals.c.stage_id.label("current_stage_id"),
-            conversion.amount().label("value"),
-            case((conversion.lacks_rate(), 1), else_=0).label("unconverted"),
         )
-        .select_from(
-            changes.join(deals, deals.c.id == changes.c.deal_id)
-            .join(stages, stages.c.id == changes.c.to_stage_id)
-            .outerjoin(conversion.rates, conversion.join_condition())
-        )
-        .where(*scope.deal_conditions(), deals.c.pipeline_id == pipeline_id)
+        .select_from(changes.join(stages, stages.c.id == changes.c.to_stage_id))
+        .where(changes.c.deal_id.in_(in_scope))
     )
     if scope.filter.start is not None or scope.filter.end is not None:
         # Only the deals that entered some stage in the period need their history windowed.
@@ -132,43 +131,59 @@ def _history(scope: Scope, conversion: Conversion, pipeline_id: uuid.UUID) -> Su
     return statement.subquery("history")
 
 
+def _entries(session: AsyncSession, scope: Scope, pipeline_id: uuid.UUID) -> Subquery:
+    """One row per deal and stage it entered in the period."""
+    history = _history(scope, pipeline_id)
+    h = history.c
+    left_at = func.coalesce(h.left_at, scope.now_literal())
+    return (
+        select(
+            h.deal_id,
+            h.to_stage_id,
+            func.count().label("entries"),
+            func.sum(days_between(session, h.changed_at, left_at)).label("days"),
+            func.max(case((h.later_position > h.position, 1), else_=0)).label("converted"),
+        )
+        .where(scope.in_range(h.changed_at))
+        .group_by(h.deal_id, h.to_stage_id)
+        .subquery("entries")
+    )
+
+
 def _statement(
     session: AsyncSession, scope: Scope, conversion: Conversion, pipeline_id: uuid.UUID
 ) -> Select[Any]:
-    history = _history(scope, conversion, pipeline_id)
-    left_at = func.coalesce(history.c.left_at, scope.now_literal())
-    # One row per deal and stage it entered in the period.
-    entries = (
+    entries = _entries(session, scope, pipeline_id)
+    e = entries.c
+    still = deals.c.stage_id == e.to_stage_id
+    per_currency = (
         select(
-            history.c.to_stage_id,
-            func.count().label("entries"),
-            func.sum(days_between(session, history.c.changed_at, left_at)).label("days"),
-            func.max(case((history.c.later_position > history.c.position, 1), else_=0)).label(
-                "converted"
-            ),
-            func.max(case((history.c.current_stage_id == history.c.to_stage_id, 1), else_=0)).label(
-                "still_there"
-            ),
-            func.max(history.c.value).label("value"),
-            func.max(history.c.unconverted).label("unconverted"),
+            e.to_stage_id,
+            deals.c.currency,
+            func.count().label("entered"),
+            func.count(case((still, 1))).label("still_there"),
+            func.sum(e.converted).label("converted"),
+            func.sum(e.entries).label("entries"),
+            func.sum(e.days).label("days"),
+            func.sum(case((still, deals.c.amount))).label("amount"),
         )
-        .where(scope.in_range(history.c.changed_at))
-        .group_by(history.c.deal_id, history.c.to_stage_id)
-        .subquery("entries")
+        .select_from(deals.join(entries, deals.c.id == e.deal_id))
+        .group_by(e.to_stage_id, deals.c.currency)
+        .subquery("per_currency")
     )
-    still = entries.c.still_there == 1
+    c = per_currency.c
     per_stage = (
         select(
-            entries.c.to_stage_id,
-            func.count().label("entered"),
-            func.sum(entries.c.still_there).label("still_there"),
-            func.sum(entries.c.converted).label("converted"),
-            func.sum(entries.c.entries).label("entries"),
-            func.sum(entries.c.days).label("days"),
-            func.sum(case((still, entries.c.value))).label("value"),
-            func.sum(case((still, entries.c.unconverted), else_=0)).label("unconverted"),
+            c.to_stage_id,
+            *[func.sum(c[name]).label(name) for name in ("entered", "still_there", "converted")],
+            *[func.sum(c[name]).label(name) for name in ("entries", "days")],
+            func.sum(conversion.amount(c.amount, c.currency)).label("value"),
+            func.sum(case((conversion.lacks_rate(c.currency), c.still_there), else_=0)).label(
+                "unconverted"
+            ),
         )
-        .group_by(entries.c.to_stage_id)
+        .select_from(conversion.join(per_currency))
+        .group_by(c.to_stage_id)
         .subquery("per_stage")
     )
     return (

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, cast, func, literal, select, true
+from sqlalchemy import ColumnElement, Float, cast, func, literal, select, text, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import (
@@ -122,3 +122,10 @@ def days_between(session: AsyncSession, start: Any, end: Any) -> ColumnElement[A
 
 def dialect_name(session: AsyncSession) -> str:
     return session.get_bind().dialect.name
+
+
+async def start_report(session: AsyncSession) -> None:
+    """Settings for this transaction's report queries: PostgreSQL's JIT compilation costs these
+    few large aggregates more than it saves (see bench/README.md, "Sales reports")."""
+    if dialect_name(session) == "postgresql":
+        await session.execute(text("SET LOCAL jit = off"))
