@@ -15,6 +15,7 @@ from models import StageKind
 from resolvers.reports.currency import Conversion, money
 from resolvers.reports.scope import (
     Scope,
+    day_start,
     days_between,
     deals,
     pipelines,
@@ -98,7 +99,13 @@ def _history(scope: Scope, pipeline_id: uuid.UUID) -> Subquery:
     highest position of a later non-lost stage of this pipeline it reached. Narrow rows: this
     is what the window sorts."""
     changes = stage_changes
-    window: dict[str, Any] = {"partition_by": changes.c.deal_id, "order_by": changes.c.changed_at}
+    # One window for both (LEAD ignores the frame), so PostgreSQL computes them in one pass;
+    # the current row in the frame does not change whether a later position is higher.
+    window: dict[str, Any] = {
+        "partition_by": changes.c.deal_id,
+        "order_by": changes.c.changed_at,
+        "rows": (0, None),
+    }
     forward = case(
         (
             and_(stages.c.pipeline_id == pipeline_id, stages.c.kind != StageKind.LOST.value),
@@ -115,19 +122,14 @@ def _history(scope: Scope, pipeline_id: uuid.UUID) -> Subquery:
             changes.c.changed_at,
             stages.c.position,
             func.lead(changes.c.changed_at).over(**window).label("left_at"),
-            func.max(forward).over(**window, rows=(1, None)).label("later_position"),
+            func.max(forward).over(**window).label("later_position"),
         )
         .select_from(changes.join(stages, stages.c.id == changes.c.to_stage_id))
         .where(changes.c.deal_id.in_(in_scope))
     )
-    if scope.filter.start is not None or scope.filter.end is not None:
-        # Only the deals that entered some stage in the period need their history windowed.
-        recent = stage_changes.alias("recent")
-        statement = statement.where(
-            changes.c.deal_id.in_(
-                select(recent.c.deal_id).where(scope.in_range(recent.c.changed_at))
-            )
-        )
+    if scope.filter.start is not None:
+        # Both window functions look forward only: changes before the period change nothing.
+        statement = statement.where(changes.c.changed_at >= day_start(scope.filter.start))
     return statement.subquery("history")
 
 
@@ -168,6 +170,7 @@ def _statement(
             func.sum(case((still, deals.c.amount))).label("amount"),
         )
         .select_from(deals.join(entries, deals.c.id == e.deal_id))
+        .where(deals.c.pipeline_id == pipeline_id)  # hash only this pipeline's deals
         .group_by(e.to_stage_id, deals.c.currency)
         .subquery("per_currency")
     )
