@@ -95,9 +95,9 @@ def _stage(row: Any) -> FunnelStage:
 
 
 def _history(scope: Scope, pipeline_id: uuid.UUID) -> Subquery:
-    """Every stage change of the deals in scope, with when the deal left that stage and the
-    highest position of a later non-lost stage of this pipeline it reached. Narrow rows: this
-    is what the window sorts."""
+    """The stage changes of the deals in scope, each with: when the deal left that stage, the
+    highest position of a later non-lost stage of this pipeline it reached, whether it is the
+    deal's first entry into that stage (`nth` = 1), and the deal's current stage and amount."""
     changes = stage_changes
     # One window for both (LEAD ignores the frame), so PostgreSQL computes them in one pass;
     # the current row in the frame does not change whether a later position is higher.
@@ -112,66 +112,57 @@ def _history(scope: Scope, pipeline_id: uuid.UUID) -> Subquery:
             stages.c.position,
         )
     )
-    in_scope = select(deals.c.id).where(
-        *scope.deal_conditions(), deals.c.pipeline_id == pipeline_id
-    )
     statement = (
         select(
-            changes.c.deal_id,
             changes.c.to_stage_id,
             changes.c.changed_at,
             stages.c.position,
+            deals.c.stage_id.label("current_stage_id"),
+            deals.c.currency,
+            deals.c.amount,
             func.lead(changes.c.changed_at).over(**window).label("left_at"),
             func.max(forward).over(**window).label("later_position"),
+            func.row_number()
+            .over(
+                partition_by=(changes.c.deal_id, changes.c.to_stage_id),
+                order_by=changes.c.changed_at,
+            )
+            .label("nth"),
         )
-        .select_from(changes.join(stages, stages.c.id == changes.c.to_stage_id))
-        .where(changes.c.deal_id.in_(in_scope))
+        .select_from(
+            changes.join(stages, stages.c.id == changes.c.to_stage_id).join(
+                deals, deals.c.id == changes.c.deal_id
+            )
+        )
+        .where(*scope.deal_conditions(), deals.c.pipeline_id == pipeline_id)
     )
     if scope.filter.start is not None:
-        # Both window functions look forward only: changes before the period change nothing.
+        # The windows look forward only (and `nth` counts from the period start): changes
+        # before the period change nothing.
         statement = statement.where(changes.c.changed_at >= day_start(scope.filter.start))
     return statement.subquery("history")
-
-
-def _entries(session: AsyncSession, scope: Scope, pipeline_id: uuid.UUID) -> Subquery:
-    """One row per deal and stage it entered in the period."""
-    history = _history(scope, pipeline_id)
-    h = history.c
-    left_at = func.coalesce(h.left_at, scope.now_literal())
-    return (
-        select(
-            h.deal_id,
-            h.to_stage_id,
-            func.count().label("entries"),
-            func.sum(days_between(session, h.changed_at, left_at)).label("days"),
-            func.max(case((h.later_position > h.position, 1), else_=0)).label("converted"),
-        )
-        .where(scope.in_range(h.changed_at))
-        .group_by(h.deal_id, h.to_stage_id)
-        .subquery("entries")
-    )
 
 
 def _statement(
     session: AsyncSession, scope: Scope, conversion: Conversion, pipeline_id: uuid.UUID
 ) -> Select[Any]:
-    entries = _entries(session, scope, pipeline_id)
-    e = entries.c
-    still = deals.c.stage_id == e.to_stage_id
+    h = _history(scope, pipeline_id).c
+    first = h.nth == 1  # counts each deal once per stage
+    still = and_(first, h.current_stage_id == h.to_stage_id)
+    left_at = func.coalesce(h.left_at, scope.now_literal())
     per_currency = (
         select(
-            e.to_stage_id,
-            deals.c.currency,
-            func.count().label("entered"),
+            h.to_stage_id,
+            h.currency,
+            func.count(case((first, 1))).label("entered"),
             func.count(case((still, 1))).label("still_there"),
-            func.sum(e.converted).label("converted"),
-            func.sum(e.entries).label("entries"),
-            func.sum(e.days).label("days"),
-            func.sum(case((still, deals.c.amount))).label("amount"),
+            func.count(case((and_(first, h.later_position > h.position), 1))).label("converted"),
+            func.count().label("entries"),
+            func.sum(days_between(session, h.changed_at, left_at)).label("days"),
+            func.sum(case((still, h.amount))).label("amount"),
         )
-        .select_from(deals.join(entries, deals.c.id == e.deal_id))
-        .where(deals.c.pipeline_id == pipeline_id)  # hash only this pipeline's deals
-        .group_by(e.to_stage_id, deals.c.currency)
+        .where(scope.in_range(h.changed_at))
+        .group_by(h.to_stage_id, h.currency)
         .subquery("per_currency")
     )
     c = per_currency.c
