@@ -57,7 +57,8 @@ class Funnel:
 
 
 async def sales_funnel(session: AsyncSession, scope: Scope) -> Funnel:
-    """The funnel of the filter's pipeline (or the default one), one query plus one for rates."""
+    """The funnel of the filter's pipeline (or the default one) in one query (and one more
+    listing the currencies without a rate, when some deals have none)."""
     pipeline_id = scope.filter.pipeline_id or await _default_pipeline(session)
     if pipeline_id is None:
         return Funnel(None, scope.currency, scope.as_of, [], [])
