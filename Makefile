@@ -37,6 +37,7 @@ migrate: $(STAMP)
 bench: $(STAMP)  ## Benchmarks: nested page and search, GraphQL vs raw SQL (see bench/README.md)
 	$(BIN)/python -m bench.run
 	$(BIN)/python -m bench.webhooks
+	$(BIN)/python -m bench.sales
 
 lock:  ## Re-resolve requirements.lock from pyproject.toml
 	$(BIN)/python -m pip install --quiet uv

@@ -199,7 +199,12 @@ class GraphQLEndpoint:
             await self._take_token(principal)
             params = await _params(request, self.settings.max_body_bytes)
             context = Context(
-                principal, self.session_factory, request_id, request, self.webhook_policy
+                principal,
+                self.session_factory,
+                request_id,
+                request,
+                self.webhook_policy,
+                self.settings.reporting_currency,
             )
             key = request.headers.get(idempotency.HEADER)
             if key is not None and request.method == "POST" and _mutates(params):

@@ -21,6 +21,8 @@ class Context:
     request: Any = None
     # Which URLs may receive webhooks (https and public hosts, unless settings allow more).
     webhook_policy: TargetPolicy = field(default_factory=TargetPolicy)
+    # The ISO 4217 code reports convert amounts to.
+    reporting_currency: str = "EUR"
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:

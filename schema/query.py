@@ -46,6 +46,7 @@ from schema.integrations import CONNECTIONS, CONNECTORS, Connection
 from schema.node import Node
 from schema.privacy import EXPORT_PERSONAL_DATA
 from schema.purchases import Purchase, PurchaseFilter, PurchaseLine, PurchaseOrder
+from schema.reports import PIPELINE_VELOCITY, SALES_FORECAST, SALES_FUNNEL, WIN_LOSS
 from schema.sales import (
     EXCHANGE_RATES,
     LOST_REASONS,
@@ -203,3 +204,7 @@ class Query:
     export_personal_data = EXPORT_PERSONAL_DATA
     connections = CONNECTIONS
     connectors = CONNECTORS
+    sales_funnel = SALES_FUNNEL
+    sales_forecast = SALES_FORECAST
+    win_loss = WIN_LOSS
+    pipeline_velocity = PIPELINE_VELOCITY

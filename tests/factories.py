@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 import itertools
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from models import ApiClient, Pipeline, Stage, StageKind, Team, User
+from models import (
+    ApiClient,
+    Deal,
+    DealStageChange,
+    ExchangeRate,
+    ForecastCategory,
+    Pipeline,
+    Stage,
+    StageKind,
+    Team,
+    User,
+)
 from resolvers.activities.service import INTERACTION_RULES
 from resolvers.campaigns.service import CAMPAIGN_MEMBER_RULES, CAMPAIGN_RULES
 from resolvers.crud import EntityRules, create_entity
@@ -145,3 +156,76 @@ class Factory:
         data = {"purpose": "marketing_email", "granted": True, "source": "web form", **values}
         async with unit_of_work(self.session_factory) as session:
             return await record_consent(session, SYSTEM, data)
+
+    # --- Sales reports: rows inserted as they are, with fixed timestamps and history ---
+
+    async def sales_pipeline(
+        self, default: bool = False, name: str | None = None
+    ) -> tuple[Pipeline, dict[str, Stage]]:
+        """Lead (10%, pipeline), Proposal (50%, best case), Negotiation (80%, commit),
+        Won (100%, closed), Lost (0%, omitted), at positions 0 to 4; stages by name."""
+        pipeline = await self._add(
+            Pipeline(name=name or f"Pipeline {next(_numbers)}", is_default=default)
+        )
+        stages: dict[str, Stage] = {}
+        for position, (stage_name, probability, kind, category) in enumerate(
+            [
+                ("Lead", 10, StageKind.OPEN, ForecastCategory.PIPELINE),
+                ("Proposal", 50, StageKind.OPEN, ForecastCategory.BEST_CASE),
+                ("Negotiation", 80, StageKind.OPEN, ForecastCategory.COMMIT),
+                ("Won", 100, StageKind.WON, ForecastCategory.CLOSED),
+                ("Lost", 0, StageKind.LOST, ForecastCategory.OMITTED),
+            ]
+        ):
+            stages[stage_name] = await self._add(
+                Stage(
+                    pipeline_id=pipeline.id,
+                    name=stage_name,
+                    position=position,
+                    probability=probability,
+                    kind=kind,
+                    forecast_category=category,
+                )
+            )
+        return pipeline, stages
+
+    async def sales_deal(self, history: list[tuple[Stage, datetime]], **values: Any) -> Deal:
+        """A deal that went through ``history`` (stage, when), oldest first: created at the first
+        change and now in the last stage; its stage changes are inserted too."""
+        if "customer_id" not in values:
+            values["customer_id"] = (await self.customer()).id
+        first_at, (stage, _) = history[0][1], history[-1]
+        defaults = {
+            "name": f"Deal {next(_numbers)}",
+            "amount": Decimal(1000),
+            "currency": "EUR",
+            "created_at": first_at,
+            "pipeline_id": stage.pipeline_id,
+            "stage_id": stage.id,
+        }
+        deal = Deal(**{**defaults, **values})
+        async with unit_of_work(self.session_factory) as session:
+            session.add(deal)
+            await session.flush()
+            previous: Stage | None = None
+            for to_stage, at in history:
+                session.add(
+                    DealStageChange(
+                        deal_id=deal.id,
+                        from_stage_id=None if previous is None else previous.id,
+                        to_stage_id=to_stage.id,
+                        changed_at=at,
+                        amount=deal.amount,
+                        currency=deal.currency,
+                    )
+                )
+                previous = to_stage
+        return deal
+
+    async def exchange_rate(
+        self, currency: str, rate: str, rate_date: date, to_currency: str = "EUR"
+    ) -> ExchangeRate:
+        row = ExchangeRate(
+            currency=currency, to_currency=to_currency, rate_date=rate_date, rate=Decimal(rate)
+        )
+        return await self._add(row)  # type: ignore[no-any-return]

@@ -1,0 +1,1 @@
+"""Sales reports (funnel, forecast, win/loss, velocity), each one aggregate query in SQL."""

@@ -1,0 +1,153 @@
+"""The sales funnel over a hand-built history (first quarter of 2026, as of 10 April)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from resolvers.reports.funnel import Funnel, FunnelStage, sales_funnel
+from resolvers.reports.scope import ReportFilter, Scope
+from tests.conftest import ADMIN
+
+Q1 = ReportFilter(start=date(2026, 1, 1), end=date(2026, 3, 31))
+AS_OF = date(2026, 4, 10)  # open stays end at 2026-04-11T00:00Z
+
+
+def at(month: int, day: int, year: int = 2026) -> datetime:
+    return datetime(year, month, day, tzinfo=UTC)
+
+
+@pytest.fixture
+async def funnel_data(make: Any) -> dict[str, Any]:
+    """Five deals through Lead(0) > Proposal(1) > Negotiation(2) > Won(3) / Lost(4)."""
+    pipeline, s = await make.sales_pipeline(default=True)
+    lead, proposal, negotiation, won, lost = (
+        s[name] for name in ("Lead", "Proposal", "Negotiation", "Won", "Lost")
+    )
+    await make.exchange_rate("USD", "0.5", date(2026, 1, 1))
+    # A: won. B: waits in Proposal. C: lost. D: waits in Lead (USD). E: entered Lead in 2025,
+    # then Proposal, Negotiation and back to Proposal.
+    await make.sales_deal([(lead, at(1, 1)), (proposal, at(1, 11)), (won, at(1, 31))])
+    await make.sales_deal([(lead, at(1, 1)), (proposal, at(1, 21))], amount=Decimal(2000))
+    await make.sales_deal([(lead, at(2, 1)), (lost, at(2, 11))], amount=Decimal(500))
+    await make.sales_deal([(lead, at(3, 1))], amount=Decimal(3000), currency="USD")
+    await make.sales_deal(
+        [
+            (lead, at(12, 1, 2025)),
+            (proposal, at(1, 5)),
+            (negotiation, at(1, 15)),
+            (proposal, at(1, 25)),
+        ],
+        amount=Decimal(4000),
+    )
+    return {"pipeline": pipeline, "stages": s}
+
+
+async def _funnel(
+    session_factory: async_sessionmaker[AsyncSession], filter_: ReportFilter = Q1
+) -> Funnel:
+    async with session_factory() as session:
+        return await sales_funnel(session, Scope.of(filter_, ADMIN, "EUR", AS_OF))
+
+
+def _by_name(funnel: Funnel) -> dict[str, FunnelStage]:
+    return {stage.name: stage for stage in funnel.stages}
+
+
+async def test_funnel_lists_the_pipeline_stages_in_position_order(
+    session_factory: Any, funnel_data: Any
+) -> None:
+    funnel = await _funnel(session_factory)
+
+    assert [s.name for s in funnel.stages] == ["Lead", "Proposal", "Negotiation", "Won", "Lost"]
+    assert funnel.pipeline_id == funnel_data["pipeline"].id
+
+
+async def test_funnel_counts_deals_entered_still_there_and_moved_on(
+    session_factory: Any, funnel_data: Any
+) -> None:
+    stages = _by_name(await _funnel(session_factory))
+
+    # Lead: A, B, C, D entered in Q1 (E entered in December); only D is still there.
+    assert (stages["Lead"].entered, stages["Lead"].still_there, stages["Lead"].moved_on) == (
+        4,
+        1,
+        3,
+    )
+    # Proposal: A, B, E (E twice, counted once); B and E are there now.
+    proposal = stages["Proposal"]
+    assert (proposal.entered, proposal.still_there, proposal.moved_on) == (3, 2, 1)
+    negotiation = stages["Negotiation"]
+    assert (negotiation.entered, negotiation.still_there, negotiation.moved_on) == (1, 0, 1)
+    assert (stages["Won"].entered, stages["Won"].still_there) == (1, 1)
+    assert (stages["Lost"].entered, stages["Lost"].still_there) == (1, 1)
+
+
+async def test_funnel_conversion_counts_later_higher_stages_but_not_lost(
+    session_factory: Any, funnel_data: Any
+) -> None:
+    stages = _by_name(await _funnel(session_factory))
+
+    # Lead: A and B reached Proposal; C only reached Lost; D stayed: 2 / 4.
+    assert (stages["Lead"].converted, stages["Lead"].conversion_rate) == (2, 0.5)
+    # Proposal: A reached Won, E reached Negotiation after its first entry; B stayed: 2 / 3.
+    assert stages["Proposal"].converted == 2
+    assert stages["Proposal"].conversion_rate == pytest.approx(2 / 3)
+    # Negotiation: E went back to Proposal, a lower position: 0 / 1.
+    assert (stages["Negotiation"].converted, stages["Negotiation"].conversion_rate) == (0, 0.0)
+    # Nothing after Won but Lost, which does not count.
+    assert stages["Won"].converted == 0
+
+
+async def test_funnel_averages_days_in_stage_up_to_the_next_change_or_as_of(
+    session_factory: Any, funnel_data: Any
+) -> None:
+    stages = _by_name(await _funnel(session_factory))
+
+    # Lead: A 10 (1 Jan > 11 Jan), B 20, C 10, D 41 (1 Mar > 11 Apr 00:00): 81 / 4.
+    assert stages["Lead"].average_days == 20.25
+    # Proposal, per entry: A 20 (11 > 31 Jan), B 80 (21 Jan > 11 Apr: 11 + 28 + 31 + 10),
+    # E 10 (5 > 15 Jan) and 76 (25 Jan > 11 Apr: 7 + 28 + 31 + 10): 186 / 4.
+    assert stages["Proposal"].average_days == 46.5
+    assert stages["Negotiation"].average_days == 10.0  # E: 15 > 25 Jan
+    assert stages["Won"].average_days == 70.0  # A: 31 Jan > 11 Apr: 1 + 28 + 31 + 10
+
+
+async def test_funnel_values_the_deals_still_there_in_the_reporting_currency(
+    session_factory: Any, funnel_data: Any
+) -> None:
+    funnel = await _funnel(session_factory)
+    stages = _by_name(funnel)
+
+    assert stages["Lead"].value == Decimal("1500.00")  # D: 3,000 USD x 0.5
+    assert stages["Proposal"].value == Decimal("6000.00")  # B 2,000 + E 4,000
+    assert stages["Negotiation"].value == Decimal("0.00")
+    assert stages["Won"].value == Decimal("1000.00")
+    assert funnel.missing_rates == []
+
+
+async def test_funnel_without_a_period_counts_every_entry(
+    session_factory: Any, funnel_data: Any
+) -> None:
+    stages = _by_name(await _funnel(session_factory, ReportFilter()))
+
+    # E's December entry now counts: A, B, C, D, E; D still there.
+    assert (stages["Lead"].entered, stages["Lead"].still_there) == (5, 1)
+    assert stages["Lead"].converted == 3  # A, B, E
+
+
+async def test_funnel_leaves_out_other_pipelines_and_deleted_deals(
+    make: Any, session_factory: Any, funnel_data: Any
+) -> None:
+    lead = funnel_data["stages"]["Lead"]
+    _, other = await make.sales_pipeline()
+    await make.sales_deal([(other["Lead"], at(1, 2))])
+    await make.sales_deal([(lead, at(1, 2))], deleted_at=at(1, 3))
+
+    stages = _by_name(await _funnel(session_factory))
+
+    assert stages["Lead"].entered == 4
