@@ -47,6 +47,9 @@ class DispatchSettings:
     held_per_slot: int = 4
     # Outcomes are written this long after the first of a batch arrives, or at batch_size.
     record_after_seconds: float = 0.02
+    # On stop, requests in flight get this long to finish (and be recorded) before they are
+    # cancelled; a cancelled one keeps its lease and is sent again, with the same webhook-id.
+    stop_grace_seconds: float = 2.0
 
 
 @dataclass
@@ -167,6 +170,8 @@ class Dispatcher:
                 await _first_of(self._claim_again, wake, poll_seconds)
         finally:
             self._running = False
+            if sending:
+                await asyncio.wait(set(sending), timeout=self.settings.stop_grace_seconds)
             for task in sending:
                 task.cancel()
             await asyncio.gather(*sending, return_exceptions=True)
