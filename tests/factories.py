@@ -9,8 +9,10 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from models import ApiClient, Pipeline, Stage, StageKind, Team, User
+from models import ApiClient, Interaction, MemberStatus, Pipeline, Stage, StageKind, Team, User
 from resolvers.activities.service import INTERACTION_RULES
+from resolvers.campaigns.costs import add_campaign_cost
+from resolvers.campaigns.members import set_member_status
 from resolvers.campaigns.service import CAMPAIGN_MEMBER_RULES, CAMPAIGN_RULES
 from resolvers.crud import EntityRules, create_entity
 from resolvers.customers.service import CONTACT_RULES, CUSTOMER_RULES
@@ -145,3 +147,28 @@ class Factory:
         data = {"purpose": "marketing_email", "granted": True, "source": "web form", **values}
         async with unit_of_work(self.session_factory) as session:
             return await record_consent(session, SYSTEM, data)
+
+    # --- marketing ---
+
+    async def opted_in_contact(self, **values: Any) -> Any:
+        """A contact who consented to marketing email."""
+        return await self.contact(marketing_opt_in=True, **values)
+
+    async def campaign_touch(self, campaign_id: Any, **values: Any) -> Any:
+        """An interaction with a campaign (the API does not set `campaign_id` on them yet)."""
+        defaults = {
+            "kind": "email",
+            "subject": f"Campaign email {next(_numbers)}",
+            "occurred_at": datetime(2026, 1, 1, tzinfo=UTC),
+        }
+        return await self._add(Interaction(campaign_id=campaign_id, **{**defaults, **values}))
+
+    async def campaign_cost(self, campaign_id: Any, amount: str, **values: Any) -> Any:
+        """A cost entry through the costs service (keeps the campaign's actual cost)."""
+        data = {"campaign_id": campaign_id, "amount": amount, "incurred_on": "2026-01-15"}
+        async with unit_of_work(self.session_factory) as session:
+            return await add_campaign_cost(session, SYSTEM, {**data, **values})
+
+    async def member_status(self, member_id: Any, status: str) -> Any:
+        async with unit_of_work(self.session_factory) as session:
+            return await set_member_status(session, SYSTEM, member_id, MemberStatus(status))
