@@ -40,6 +40,7 @@ def _touches(deal_condition: ColumnElement[bool]) -> Subquery:
             members.c.campaign_id.label("campaign_id"),
             members.c.responded_at.label("touched_at"),
         )
+        .select_from(deals)
         .join(contacts, _people_of_deal())
         .join(members, members.c.contact_id == contacts.c.id)
         .where(
@@ -48,22 +49,26 @@ def _touches(deal_condition: ColumnElement[bool]) -> Subquery:
             members.c.responded_at < deals.c.created_at,
         )
     )
-    people = select(contacts.c.id).where(_people_of_deal()).scalar_subquery()
-    touches = select(
-        deals.c.id.label("deal_id"),
-        interactions.c.campaign_id.label("campaign_id"),
-        interactions.c.occurred_at.label("touched_at"),
-    ).join(
-        interactions,
-        and_(
-            interactions.c.campaign_id.is_not(None),
-            interactions.c.deleted_at.is_(None),
-            interactions.c.occurred_at < deals.c.created_at,
-            or_(
-                interactions.c.customer_id == deals.c.customer_id,
-                interactions.c.contact_id.in_(people),
+    people = select(contacts.c.id).where(_people_of_deal()).correlate(deals).scalar_subquery()
+    touches = (
+        select(
+            deals.c.id.label("deal_id"),
+            interactions.c.campaign_id.label("campaign_id"),
+            interactions.c.occurred_at.label("touched_at"),
+        )
+        .select_from(deals)
+        .join(
+            interactions,
+            and_(
+                interactions.c.campaign_id.is_not(None),
+                interactions.c.deleted_at.is_(None),
+                interactions.c.occurred_at < deals.c.created_at,
+                or_(
+                    interactions.c.customer_id == deals.c.customer_id,
+                    interactions.c.contact_id.in_(people),
+                ),
             ),
-        ),
+        )
     )
     return union_all(responses, touches.where(deal_condition)).subquery("touches")
 

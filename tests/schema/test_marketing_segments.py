@@ -6,7 +6,6 @@ from sqlalchemy import func, select
 
 from models import Segment
 from resolvers.tables import table_of
-from tests.factories import gid
 
 CREATE = """mutation($input: CreateSegmentInput!) {
   createSegment(input: $input) { segment { id name count kind } errors { code field } } }"""
