@@ -16,6 +16,7 @@ from models import (
     ApiClient,
     AuditEntry,
     Campaign,
+    CampaignCost,
     CampaignMember,
     Connection,
     Consent,
@@ -32,6 +33,7 @@ from models import (
     ProductPrice,
     Purchase,
     PurchaseLine,
+    Segment,
     Stage,
     Team,
     Ticket,
@@ -64,6 +66,8 @@ line_items = table_of(DealLineItem)
 exchange_rates = table_of(ExchangeRate)
 campaigns = table_of(Campaign)
 members = table_of(CampaignMember)
+campaign_costs = table_of(CampaignCost)
+segments = table_of(Segment)
 tickets = table_of(Ticket)
 comments = table_of(TicketComment)
 api_clients = table_of(ApiClient)
@@ -284,6 +288,7 @@ SPECS: Mapping[str, FilterSpec] = {
             "channel",
             "status",
             "owner_id",
+            "parent_id",
             "starts_on",
             "ends_on",
             "created_at",
@@ -291,6 +296,7 @@ SPECS: Mapping[str, FilterSpec] = {
             "deleted_at",
         ),
         {
+            "parent": _one("campaign", campaigns.c.parent_id, campaigns),
             "members": _many("campaign_member", members.c.campaign_id, campaigns),
             "deals": _many("deal", deals.c.campaign_id, campaigns),
         },
@@ -299,12 +305,40 @@ SPECS: Mapping[str, FilterSpec] = {
     ),
     "campaign_member": FilterSpec(
         members,
-        _fields(members, "campaign_id", "contact_id", "status", "created_at", "deleted_at"),
+        _fields(
+            members,
+            "campaign_id",
+            "contact_id",
+            "status",
+            "segment_id",
+            "responded_at",
+            "created_at",
+            "deleted_at",
+        ),
         {
             "campaign": _one("campaign", members.c.campaign_id, campaigns),
             "contact": _one("contact", members.c.contact_id, contacts),
         },
         soft_delete=members.c.deleted_at,
+    ),
+    "campaign_cost": FilterSpec(
+        campaign_costs, _fields(campaign_costs, "campaign_id", "incurred_on", "created_at")
+    ),
+    "segment": FilterSpec(
+        segments,
+        _fields(
+            segments,
+            "name",
+            "entity_type",
+            "kind",
+            "owner_id",
+            "created_at",
+            "updated_at",
+            "deleted_at",
+        ),
+        {"owner": _one("user", segments.c.owner_id, users)},
+        soft_delete=segments.c.deleted_at,
+        search=(segments.c.name,),
     ),
     "ticket": FilterSpec(
         tickets,
@@ -421,6 +455,8 @@ ORDERINGS: Mapping[str, Mapping[str, KeyedColumnElement[Any]]] = {
         "created_at": members.c.created_at,
         "updated_at": members.c.updated_at,
     },
+    "campaign_cost": {"incurred_on": campaign_costs.c.incurred_on},
+    "segment": {"name": segments.c.name, "created_at": segments.c.created_at},
     "ticket": {
         "subject": tickets.c.subject,
         "created_at": tickets.c.created_at,
@@ -473,6 +509,8 @@ LINE_ITEMS_BY_DEAL = _to_many("line_items_by_deal", "deal_line_item", line_items
 PRICES_BY_PRODUCT = _to_many("prices_by_product", "product_price", product_prices.c.product_id)
 MEMBERS_BY_CAMPAIGN = _to_many("members_by_campaign", "campaign_member", members.c.campaign_id)
 DEALS_BY_CAMPAIGN = _to_many("deals_by_campaign", "deal", deals.c.campaign_id)
+CHILDREN_BY_CAMPAIGN = _to_many("children_by_campaign", "campaign", campaigns.c.parent_id)
+COSTS_BY_CAMPAIGN = _to_many("costs_by_campaign", "campaign_cost", campaign_costs.c.campaign_id)
 COMMENTS_BY_TICKET = _to_many("comments_by_ticket", "ticket_comment", comments.c.ticket_id)
 USERS_BY_TEAM = _to_many("users_by_team", "user", users.c.team_id)
 DELIVERIES_BY_ENDPOINT = _to_many(

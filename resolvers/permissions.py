@@ -113,6 +113,8 @@ READ_SCOPES: dict[str, Scope] = {
     "exchange_rate": Scope.DEALS_READ,
     "campaign": Scope.CAMPAIGNS_READ,
     "campaign_member": Scope.CAMPAIGNS_READ,
+    "campaign_cost": Scope.CAMPAIGNS_READ,
+    "segment": Scope.CAMPAIGNS_READ,
     "ticket": Scope.TICKETS_READ,
     "ticket_comment": Scope.TICKETS_READ,
     "audit_entry": Scope.AUDIT_READ,
@@ -138,6 +140,7 @@ WRITE_SCOPES: dict[str, Scope] = {
     "exchange_rate": Scope.SALES_MANAGE,
     "campaign": Scope.CAMPAIGNS_WRITE,
     "campaign_member": Scope.CAMPAIGNS_WRITE,
+    "segment": Scope.CAMPAIGNS_WRITE,
     "ticket": Scope.TICKETS_WRITE,
     "ticket_comment": Scope.TICKETS_WRITE,
 }

@@ -18,6 +18,7 @@ ENTITIES = (
     "deal",
     "campaign",
     "campaign_member",
+    "segment",
     "ticket",
     "ticket_comment",
     "interaction",
@@ -45,6 +46,19 @@ EVENT_TYPES: dict[str, str] = {
     "lost_reason.updated": "A lost reason was renamed, reordered, deactivated or reactivated.",
     "exchange_rate.created": "An exchange rate was set for a currency pair and date.",
     "exchange_rate.updated": "The exchange rate of a currency pair and date was replaced.",
+    **{
+        f"campaign_member.{status}": f"A campaign member's status became {status} "
+        "(besides `campaign_member.updated`)."
+        for status in (
+            "sent",
+            "opened",
+            "clicked",
+            "responded",
+            "converted",
+            "bounced",
+            "unsubscribed",
+        )
+    },
     "ticket.assigned": "A ticket got a new assignee.",
     "ticket.status_changed": "A ticket's status changed.",
     "ticket.resolved": "A ticket was resolved.",

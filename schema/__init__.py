@@ -22,6 +22,7 @@ from schema.clients import API_CLIENT_MUTATIONS
 from schema.customers import Contact, Customer
 from schema.deals import Deal
 from schema.integrations import IntegrationMutation
+from schema.marketing_mutations import MarketingMutation, marketing_mutations
 from schema.mutations import entity_mutations
 from schema.privacy import PRIVACY_MUTATIONS
 from schema.purchases import Purchase
@@ -67,6 +68,8 @@ def _mutation_type() -> type:
         fields.update(entity_mutations(rules, node, create, update, upsert))
     fields.update(sales_mutations(fields["update_deal"]))
     fields.update(_fields_of(SalesMutation))
+    fields.update(marketing_mutations(fields["update_campaign_member"]))
+    fields.update(_fields_of(MarketingMutation))
     fields.update(API_CLIENT_MUTATIONS)
     fields.update(PRIVACY_MUTATIONS)
     fields.update(_fields_of(WebhookMutation))

@@ -11,7 +11,12 @@ import strawberry
 from models import CampaignChannel as CampaignChannelModel
 from models import CampaignStatus as CampaignStatusModel
 from models import MemberStatus as MemberStatusModel
-from resolvers.graph import DEALS_BY_CAMPAIGN, MEMBERS_BY_CAMPAIGN
+from resolvers.graph import (
+    CHILDREN_BY_CAMPAIGN,
+    COSTS_BY_CAMPAIGN,
+    DEALS_BY_CAMPAIGN,
+    MEMBERS_BY_CAMPAIGN,
+)
 from schema.connections import connection_field, lazy, order_input, to_one
 from schema.customers import Contact, ContactFilter
 from schema.deals import Deal, DealFilter, DealOrder
@@ -34,6 +39,7 @@ CampaignStatusFilter = enum_filter(CampaignStatusModel, "CampaignStatusFilter")
 MemberStatusFilter = enum_filter(MemberStatusModel, "CampaignMemberStatusFilter")
 CampaignOrder = order_input("campaign", "Campaign")
 CampaignMemberOrder = order_input("campaign_member", "CampaignMember")
+CampaignCostOrder = order_input("campaign_cost", "CampaignCost")
 
 
 @strawberry.input(description="Conditions on campaign members.")
@@ -42,6 +48,8 @@ class CampaignMemberFilter:
     campaign_id: IDFilter | None = strawberry.UNSET
     contact_id: IDFilter | None = strawberry.UNSET
     status: MemberStatusFilter | None = strawberry.UNSET
+    segment_id: IDFilter | None = strawberry.UNSET
+    responded_at: DateTimeFilter | None = strawberry.UNSET
     created_at: DateTimeFilter | None = strawberry.UNSET
     campaign: CampaignFilter | None = strawberry.UNSET
     contact: ContactFilter | None = strawberry.UNSET
@@ -63,11 +71,13 @@ class CampaignFilter:
     channel: CampaignChannelFilter | None = strawberry.UNSET
     status: CampaignStatusFilter | None = strawberry.UNSET
     owner_id: IDFilter | None = strawberry.UNSET
+    parent_id: IDFilter | None = strawberry.UNSET
     starts_on: DateFilter | None = strawberry.UNSET
     ends_on: DateFilter | None = strawberry.UNSET
     created_at: DateTimeFilter | None = strawberry.UNSET
     updated_at: DateTimeFilter | None = strawberry.UNSET
     deleted_at: DateTimeFilter | None = strawberry.UNSET
+    parent: CampaignFilter | None = strawberry.UNSET
     members: MemberListFilter | None = strawberry.UNSET
     deals: AttributedDealListFilter | None = strawberry.UNSET
     and_: list[CampaignFilter] | None = strawberry.field(name="and", default=strawberry.UNSET)
@@ -75,22 +85,50 @@ class CampaignFilter:
     not_: CampaignFilter | None = strawberry.field(name="not", default=strawberry.UNSET)
 
 
+@strawberry.input(description="Conditions on campaign costs.")
+class CampaignCostFilter:
+    id: IDFilter | None = strawberry.UNSET
+    incurred_on: DateFilter | None = strawberry.UNSET
+    created_at: DateTimeFilter | None = strawberry.UNSET
+
+
 @strawberry.type(description="A contact targeted by a campaign, and how they responded.")
 class CampaignMember(Node):
     status: MemberStatus
-    responded_at: datetime | None
+    sent_at: datetime | None = strawberry.field(description="When first sent.")
+    opened_at: datetime | None = strawberry.field(description="When first opened.")
+    clicked_at: datetime | None = strawberry.field(description="When first clicked.")
+    responded_at: datetime | None = strawberry.field(
+        description="When first responded (or converted)."
+    )
+    converted_at: datetime | None = strawberry.field(description="When first converted.")
+    bounced_at: datetime | None = strawberry.field(description="When first bounced.")
+    unsubscribed_at: datetime | None = strawberry.field(description="When unsubscribed.")
     version: int
     created_at: datetime
     updated_at: datetime
     deleted_at: datetime | None
     campaign_id: strawberry.Private[Any]
     contact_id: strawberry.Private[Any]
+    segment_id: strawberry.Private[Any]
 
     campaign = to_one(
         lazy("Campaign", "schema.campaigns"), "campaign_id", "campaign", "The campaign."
     )
 
     contact = to_one(Contact, "contact_id", "contact", "The person targeted.")
+
+    segment = to_one(
+        lazy("Segment", "schema.marketing"), "segment_id", "segment", "The segment added from."
+    )
+
+
+@strawberry.type(description="One cost of a campaign, in the campaign's currency.")
+class CampaignCost(Node):
+    incurred_on: date
+    amount: Decimal
+    description: str | None
+    created_at: datetime
 
 
 @strawberry.type(description="A marketing campaign.")
@@ -100,7 +138,8 @@ class Campaign(Node):
     status: CampaignStatus
     currency: str
     budget: Decimal | None
-    actual_cost: Decimal
+    actual_cost: Decimal = strawberry.field(description="The sum of the campaign's costs.")
+    expected_revenue: Decimal | None
     starts_on: date | None
     ends_on: date | None
     version: int
@@ -108,8 +147,30 @@ class Campaign(Node):
     updated_at: datetime
     deleted_at: datetime | None
     owner_id: strawberry.Private[Any]
+    parent_id: strawberry.Private[Any]
 
     owner = to_one(User, "owner_id", "user", "The user running the campaign.")
+
+    parent = to_one(
+        lazy("Campaign", "schema.campaigns"), "parent_id", "campaign", "The parent campaign."
+    )
+
+    children = connection_field(
+        CHILDREN_BY_CAMPAIGN,
+        lazy("Campaign", "schema.campaigns"),
+        lazy("CampaignFilter", "schema.campaigns"),
+        CampaignOrder,
+        "created_at",
+        "The campaigns under this one (their figures roll up into it).",
+    )
+    costs = connection_field(
+        COSTS_BY_CAMPAIGN,
+        CampaignCost,
+        CampaignCostFilter,
+        CampaignCostOrder,
+        "incurred_on",
+        "The campaign's costs; `actualCost` is their sum.",
+    )
 
     members = connection_field(
         MEMBERS_BY_CAMPAIGN,

@@ -54,6 +54,7 @@ StageOrder = order_input("stage", "Stage")
 PipelineOrder = order_input("pipeline", "Pipeline")
 StageChangeOrder = order_input("deal_stage_change", "DealStageChange")
 CampaignT = Annotated["Campaign", strawberry.lazy("schema.campaigns")]  # type: ignore[name-defined]  # noqa: F821
+DealAttributionT = Annotated["DealAttribution", strawberry.lazy("schema.marketing")]  # type: ignore[name-defined]  # noqa: F821
 CampaignFilterT = Annotated["CampaignFilter", strawberry.lazy("schema.campaigns")]  # type: ignore[name-defined]  # noqa: F821
 
 
@@ -201,6 +202,16 @@ class Deal(Node):
         from schema.campaigns import Campaign as CampaignType
 
         return await load_node(info, CampaignType, self.campaign_id)
+
+    @strawberry.field(
+        description="The campaigns whose responses or interactions with the deal's people "
+        "came first and last before the deal was created.",
+        permission_classes=can_read("campaign"),
+    )
+    async def attribution(self, info: Info) -> DealAttributionT:
+        from schema.marketing import deal_attribution
+
+        return await deal_attribution(info, self.pk)
 
     purchases = connection_field(
         PURCHASES_BY_DEAL,

@@ -111,7 +111,15 @@ class CreateCampaignInput:
     status: CampaignStatus | None = UNSET
     currency: str | None = UNSET
     budget: Decimal | None = UNSET
-    actual_cost: Decimal | None = UNSET
+    actual_cost: Decimal | None = strawberry.field(
+        default=UNSET,
+        deprecation_reason="The actual cost is the sum of the campaign's costs "
+        "(addCampaignCost, removeCampaignCost); setting it is refused with VALIDATION.",
+    )
+    expected_revenue: Decimal | None = UNSET
+    parent_id: strawberry.ID | None = strawberry.field(
+        default=UNSET, description="The parent campaign, whose figures include this one's."
+    )
     starts_on: date | None = UNSET
     ends_on: date | None = UNSET
     owner_id: strawberry.ID | None = UNSET

@@ -12,6 +12,7 @@ from schema.activities import Interaction, InteractionFilter, InteractionOrder
 from schema.audit import AuditEntry, AuditEntryFilter, AuditEntryOrder
 from schema.campaigns import (
     Campaign,
+    CampaignCost,
     CampaignFilter,
     CampaignMember,
     CampaignMemberFilter,
@@ -43,6 +44,7 @@ from schema.deals import (
 from schema.errors import bad_input
 from schema.ids import decode_id
 from schema.integrations import CONNECTIONS, CONNECTORS, Connection
+from schema.marketing import CAMPAIGN_PERFORMANCE, Segment, SegmentFilter, SegmentOrder
 from schema.node import Node
 from schema.privacy import EXPORT_PERSONAL_DATA
 from schema.purchases import Purchase, PurchaseFilter, PurchaseLine, PurchaseOrder
@@ -89,6 +91,8 @@ NODE_TYPES: dict[str, tuple[type[Node], str]] = {
         (ExchangeRate, "exchange_rate"),
         (Campaign, "campaign"),
         (CampaignMember, "campaign_member"),
+        (CampaignCost, "campaign_cost"),
+        (Segment, "segment"),
         (Ticket, "ticket"),
         (TicketComment, "ticket_comment"),
         (ApiClient, "api_client"),
@@ -179,6 +183,16 @@ class Query:
         "created_at",
         "Campaign members.",
     )
+    segments = list_field(
+        "segment",
+        Segment,
+        SegmentFilter,
+        SegmentOrder,
+        "name",
+        "Saved contact and customer segments.",
+        True,
+    )
+    campaign_performance = CAMPAIGN_PERFORMANCE
     tickets = list_field(
         "ticket", Ticket, TicketFilter, TicketOrder, "created_at", "Service tickets.", True
     )

@@ -15,6 +15,8 @@ from models import (
     DealStageChange,
     ExchangeRate,
     ForecastCategory,
+    Interaction,
+    MemberStatus,
     Pipeline,
     Stage,
     StageKind,
@@ -22,6 +24,8 @@ from models import (
     User,
 )
 from resolvers.activities.service import INTERACTION_RULES
+from resolvers.campaigns.costs import add_campaign_cost
+from resolvers.campaigns.members import set_member_status
 from resolvers.campaigns.service import CAMPAIGN_MEMBER_RULES, CAMPAIGN_RULES
 from resolvers.crud import EntityRules, create_entity
 from resolvers.customers.service import CONTACT_RULES, CUSTOMER_RULES
@@ -229,3 +233,28 @@ class Factory:
             currency=currency, to_currency=to_currency, rate_date=rate_date, rate=Decimal(rate)
         )
         return await self._add(row)  # type: ignore[no-any-return]
+
+    # --- marketing ---
+
+    async def opted_in_contact(self, **values: Any) -> Any:
+        """A contact who consented to marketing email."""
+        return await self.contact(marketing_opt_in=True, **values)
+
+    async def campaign_touch(self, campaign_id: Any, **values: Any) -> Any:
+        """An interaction with a campaign (the API does not set `campaign_id` on them yet)."""
+        defaults = {
+            "kind": "email",
+            "subject": f"Campaign email {next(_numbers)}",
+            "occurred_at": datetime(2026, 1, 1, tzinfo=UTC),
+        }
+        return await self._add(Interaction(campaign_id=campaign_id, **{**defaults, **values}))
+
+    async def campaign_cost(self, campaign_id: Any, amount: str, **values: Any) -> Any:
+        """A cost entry through the costs service (keeps the campaign's actual cost)."""
+        data = {"campaign_id": campaign_id, "amount": amount, "incurred_on": "2026-01-15"}
+        async with unit_of_work(self.session_factory) as session:
+            return await add_campaign_cost(session, SYSTEM, {**data, **values})
+
+    async def member_status(self, member_id: Any, status: str) -> Any:
+        async with unit_of_work(self.session_factory) as session:
+            return await set_member_status(session, SYSTEM, member_id, MemberStatus(status))
