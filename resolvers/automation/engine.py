@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -75,13 +75,16 @@ async def process_pending(
             triggers = set(
                 await session.scalars(_active_rules().with_only_columns(rules.c.trigger))
             )
+        made = 0
         for position, event_type, _ in batch:
             if event_type in triggers:
-                recorded += await _process_event(
+                made += await _process_event(
                     session_factory, position, compile_conditions, settings
                 )
+        recorded += made
         end = await _advance(session_factory, start, batch, settings.settle)
-        if end == start or len(batch) < settings.batch_size:
+        # Runs may have recorded events of their own: read on until nothing more happens.
+        if end == start and not made:
             return recorded
 
 
@@ -92,10 +95,12 @@ async def _cursor_position(session_factory: async_sessionmaker[AsyncSession]) ->
         return int(position)
     try:
         async with unit_of_work(session_factory) as session:
-            session.add(StreamCursor(name=CURSOR, position=0))
+            # The outbox as it is: from its first event (earlier ones were purged).
+            first = await session.scalar(select(func.min(events.c.position)))
+            session.add(StreamCursor(name=CURSOR, position=max(0, (first or 1) - 1)))
     except IntegrityError:
         pass  # another engine created it first
-    return 0
+    return await _cursor_position(session_factory)
 
 
 async def _advance(
