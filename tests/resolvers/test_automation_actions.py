@@ -75,7 +75,7 @@ async def test_assign_owner_takes_the_team_in_turns(make: Any, session_factory: 
     await process_pending(session_factory, conditions_filter)
 
     async with session_factory() as session:
-        owners = [(await session.get(Contact, c.id)).owner_id for c in contacts]  # type: ignore[union-attr]
+        owners = [(await session.get(Contact, c.id)).owner_id for c in contacts]
     assert owners == [anna.id, bob.id, anna.id]
 
 

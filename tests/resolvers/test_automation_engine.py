@@ -29,7 +29,7 @@ async def all_runs(session_factory: Any) -> list[Any]:
         return list((await session.execute(select(runs).order_by(runs.c.depth))).all())
 
 
-async def contact(session_factory: Any, contact_id: Any) -> Contact:
+async def contact(session_factory: Any, contact_id: Any) -> Any:
     async with session_factory() as session:
         row = await session.get(Contact, contact_id)
         assert row is not None
@@ -74,7 +74,8 @@ async def test_a_replayed_stream_runs_nothing_again(make: Any, session_factory: 
 
     async with unit_of_work(session_factory) as session:
         cursor = await session.get(StreamCursor, CURSOR)
-        assert cursor is not None and cursor.position > 0
+        assert cursor is not None
+        assert cursor.position > 0
         cursor.position = 0  # as if the engine crashed before moving the cursor
 
     assert await run_engine(session_factory) == 0
@@ -169,20 +170,21 @@ async def test_the_cursor_waits_at_a_fresh_gap_but_later_events_still_run(
     await make.contact()
     await run_engine(session_factory)
     async with session_factory() as session:
-        before = (await session.get(StreamCursor, CURSOR)).position  # type: ignore[union-attr]
+        before = (await session.get(StreamCursor, CURSOR)).position
     later = await make.contact()
     async with unit_of_work(session_factory) as session:
         # As if a transaction holding the next positions had not committed yet.
         event = await session.scalar(select(Event).where(Event.entity_id == later.id))
         assert event is not None
-        event.position = before + 5  # type: ignore[assignment]
+        event.position = before + 5
 
     await run_engine(session_factory)
 
     async with session_factory() as session:
-        assert (await session.get(StreamCursor, CURSOR)).position == before  # type: ignore[union-attr]
+        assert (await session.get(StreamCursor, CURSOR)).position == before
     assert len(await all_runs(session_factory)) == 2
     await run_engine(session_factory, settle=timedelta(0))
     async with session_factory() as session:
         cursor = await session.get(StreamCursor, CURSOR)
-        assert cursor is not None and cursor.position >= before + 5
+        assert cursor is not None
+        assert cursor.position >= before + 5
