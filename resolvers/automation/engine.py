@@ -182,16 +182,18 @@ async def _run_rule(
     )
     token = current_automation_depth.set(depth + 1)
     try:
-        record = await _matching_record(session, rule, event, compile_conditions)
-        if record is False:
-            run.status = AutomationRunStatus.SKIPPED
-            return run
-        context = RunContext(
-            principal, rule, event, record if isinstance(record, Mapping) else None
-        )
-        async with session.begin_nested():  # a failing action undoes the ones before it
-            run.actions_done = [await run_action(session, context, a) for a in rule.actions]
-    except Exception as exc:  # any failure of an action fails the run, and only the run
+        # A savepoint: a failing action (or condition) undoes everything the run did, and a
+        # database error leaves the transaction usable for writing the failed run.
+        async with session.begin_nested():
+            record = await _matching_record(session, rule, event, compile_conditions)
+            if record is False:
+                run.status = AutomationRunStatus.SKIPPED
+            else:
+                context = RunContext(
+                    principal, rule, event, record if isinstance(record, Mapping) else None
+                )
+                run.actions_done = [await run_action(session, context, a) for a in rule.actions]
+    except Exception as exc:  # any failure fails the run, and only the run
         run.status = AutomationRunStatus.FAILED
         run.actions_done = []
         run.error = _describe(exc)[:2000]

@@ -16,6 +16,7 @@ from resolvers.principal import SYSTEM
 from resolvers.tables import table_of
 from resolvers.unit_of_work import unit_of_work
 from schema.automation import conditions_filter
+from tests.factories import gid
 
 runs = table_of(AutomationRun)
 
@@ -188,3 +189,17 @@ async def test_the_cursor_waits_at_a_fresh_gap_but_later_events_still_run(
         cursor = await session.get(StreamCursor, CURSOR)
         assert cursor is not None
         assert cursor.position >= before + 5
+
+
+async def test_conditions_take_global_ids_like_the_api_filter(
+    make: Any, session_factory: Any
+) -> None:
+    acme = await make.customer(name="Acme")
+    await make.automation_rule(conditions={"customerId": {"eq": gid("Customer", acme)}})
+    await make.contact(customer_id=acme.id)
+    await make.contact()
+
+    await run_engine(session_factory)
+
+    statuses = sorted(run.status for run in await all_runs(session_factory))
+    assert statuses == ["skipped", "succeeded"]
