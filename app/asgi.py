@@ -11,12 +11,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.automation_runner import automation_in_process
 from app.crypto import MissingKeysError, install_encryption
 from app.db import create_engine, create_session_factory
 from app.graphql_http import GraphQLEndpoint
@@ -29,7 +31,8 @@ from app.retention import run_retention_periodically
 from app.settings import Settings, get_settings
 from app.webhook_delivery import webhook_delivery
 from resolvers.audit import current_client_ip
-from resolvers.events import current_request_id
+from resolvers.events import current_request_id, on_events_committed
+from webhooks.worker import automation_wake_hook
 
 access_log = logging.getLogger("crm.access")
 
@@ -77,6 +80,24 @@ class RequestIdMiddleware:
             current_client_ip.reset(ip_token)
 
 
+@asynccontextmanager
+async def automation(
+    settings: Settings, session_factory: async_sessionmaker[AsyncSession]
+) -> AsyncIterator[None]:
+    """Automation rules run in this process, or (with Redis) on `crm worker` jobs woken here."""
+    if not settings.redis_url:
+        async with automation_in_process(settings, session_factory):
+            yield
+        return
+    wake, pool = await automation_wake_hook(settings)
+    unregister = on_events_committed(wake)
+    try:
+        yield
+    finally:
+        unregister()
+        await pool.aclose()
+
+
 def create_app(settings: Settings | None = None) -> Starlette:
     """The application for these settings, with its own engine and session factory."""
     settings = settings or get_settings()
@@ -117,7 +138,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
             background.append(
                 asyncio.create_task(run_pulls_periodically(settings, session_factory))
             )
-        async with webhook_delivery(settings, session_factory):
+        async with (
+            webhook_delivery(settings, session_factory),
+            automation(settings, session_factory),
+        ):
             yield
         for task in background:
             task.cancel()

@@ -71,6 +71,24 @@ class Settings(BaseSettings):
         description="How long a batch's message id is remembered (longer than any sender's "
         "retry window, so late replays are still recognized).",
     )
+    automation_max_depth: int = Field(
+        default=3,
+        ge=1,
+        description="Automation rules do not react to events caused by this many rule runs in a "
+        "row (loop protection): a `stopped` run is recorded instead.",
+    )
+    automation_poll_seconds: float = Field(
+        default=5.0, gt=0, description="How often the automation engine reads the outbox unwoken."
+    )
+    automation_batch_size: int = Field(
+        default=200, gt=0, description="Outbox events the automation engine reads per batch."
+    )
+    automation_settle_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="How long the automation engine waits for a transaction holding an earlier "
+        "outbox position to commit before it reads past the gap.",
+    )
     pull_poll_seconds: float = Field(
         default=30.0, gt=0, description="How often the scheduler looks for pulls that are due."
     )

@@ -15,6 +15,8 @@ from sqlalchemy.sql.elements import KeyedColumnElement
 from models import (
     ApiClient,
     AuditEntry,
+    AutomationRule,
+    AutomationRun,
     Campaign,
     CampaignCost,
     CampaignMember,
@@ -78,6 +80,8 @@ webhook_deliveries = table_of(WebhookDelivery)
 webhook_attempts = table_of(WebhookAttempt)
 events = table_of(Event)
 consents = table_of(Consent)
+automation_rules = table_of(AutomationRule)
+automation_runs = table_of(AutomationRun)
 # Contact phones are encrypted: a filter compares the keyed hash of the number it is given.
 contact_phone = type_coerce(contacts.c.phone_hash, PhoneLookup()).label("phone")
 
@@ -398,6 +402,26 @@ SPECS: Mapping[str, FilterSpec] = {
         webhook_attempts, _fields(webhook_attempts, "delivery_id", "started_at")
     ),
     "event": FilterSpec(events, _fields(events, "type", "entity_type", "entity_id", "occurred_at")),
+    "automation_rule": FilterSpec(
+        automation_rules,
+        _fields(automation_rules, "name", "trigger", "active", "created_at", "deleted_at"),
+        {"runs": _many("automation_run", automation_runs.c.rule_id, automation_rules)},
+        soft_delete=automation_rules.c.deleted_at,
+        search=(automation_rules.c.name,),
+    ),
+    "automation_run": FilterSpec(
+        automation_runs,
+        _fields(
+            automation_runs,
+            "rule_id",
+            "event_id",
+            "event_type",
+            "entity_id",
+            "status",
+            "created_at",
+        ),
+        {"rule": _one("automation_rule", automation_runs.c.rule_id, automation_rules)},
+    ),
 }
 
 # Orderable fields: indexed and never null, so that keyset cursors are exact.
@@ -471,6 +495,11 @@ ORDERINGS: Mapping[str, Mapping[str, KeyedColumnElement[Any]]] = {
     "webhook_delivery": {"created_at": webhook_deliveries.c.created_at},
     "webhook_attempt": {"started_at": webhook_attempts.c.started_at},
     "event": {"occurred_at": events.c.occurred_at},
+    "automation_rule": {
+        "name": automation_rules.c.name,
+        "created_at": automation_rules.c.created_at,
+    },
+    "automation_run": {"created_at": automation_runs.c.created_at},
 }
 
 
@@ -519,6 +548,7 @@ DELIVERIES_BY_ENDPOINT = _to_many(
 ATTEMPTS_BY_DELIVERY = _to_many(
     "attempts_by_delivery", "webhook_attempt", webhook_attempts.c.delivery_id
 )
+RUNS_BY_RULE = _to_many("runs_by_rule", "automation_run", automation_runs.c.rule_id)
 CONSENTS_BY_CONTACT = _to_many("consents_by_contact", "consent", consents.c.contact_id)
 
 

@@ -124,6 +124,8 @@ READ_SCOPES: dict[str, Scope] = {
     "webhook_attempt": Scope.WEBHOOKS_MANAGE,
     "event": Scope.WEBHOOKS_MANAGE,
     "connection": Scope.CONNECTORS_MANAGE,
+    "automation_rule": Scope.CAMPAIGNS_READ,
+    "automation_run": Scope.CAMPAIGNS_READ,
 }
 
 # The scope that writing each entity needs.
@@ -143,4 +145,6 @@ WRITE_SCOPES: dict[str, Scope] = {
     "segment": Scope.CAMPAIGNS_WRITE,
     "ticket": Scope.TICKETS_WRITE,
     "ticket_comment": Scope.TICKETS_WRITE,
+    # Marketing automation; each action also needs the scope of what it writes.
+    "automation_rule": Scope.CAMPAIGNS_WRITE,
 }

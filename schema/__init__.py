@@ -17,6 +17,7 @@ from resolvers.purchases.service import PURCHASE_RULES
 from resolvers.tickets.service import TICKET_COMMENT_RULES, TICKET_RULES
 from schema import inputs
 from schema.activities import Interaction
+from schema.automation_mutations import AutomationMutation
 from schema.campaigns import Campaign, CampaignMember
 from schema.clients import API_CLIENT_MUTATIONS
 from schema.customers import Contact, Customer
@@ -74,6 +75,7 @@ def _mutation_type() -> type:
     fields.update(PRIVACY_MUTATIONS)
     fields.update(_fields_of(WebhookMutation))
     fields.update(_fields_of(IntegrationMutation))
+    fields.update(_fields_of(AutomationMutation))
     return strawberry.type(type("Mutation", (), fields))
 
 

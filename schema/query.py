@@ -10,6 +10,14 @@ from resolvers.graph import SPECS
 from resolvers.permissions import READ_SCOPES, has_scope
 from schema.activities import Interaction, InteractionFilter, InteractionOrder
 from schema.audit import AuditEntry, AuditEntryFilter, AuditEntryOrder
+from schema.automation import (
+    AutomationRule,
+    AutomationRuleFilter,
+    AutomationRuleOrder,
+    AutomationRun,
+    AutomationRunFilter,
+    AutomationRunOrder,
+)
 from schema.campaigns import (
     Campaign,
     CampaignCost,
@@ -103,6 +111,8 @@ NODE_TYPES: dict[str, tuple[type[Node], str]] = {
         (WebhookAttempt, "webhook_attempt"),
         (OutboxEvent, "event"),
         (Connection, "connection"),
+        (AutomationRule, "automation_rule"),
+        (AutomationRun, "automation_run"),
     )
 }
 
@@ -214,6 +224,23 @@ class Query:
         AuditEntryOrder,
         "occurred_at",
         "Every change, sign-in failure and API-client change (audit:read). Append-only.",
+    )
+    automation_rules = list_field(
+        "automation_rule",
+        AutomationRule,
+        AutomationRuleFilter,
+        AutomationRuleOrder,
+        "name",
+        "Marketing automation rules.",
+        True,
+    )
+    automation_runs = list_field(
+        "automation_run",
+        AutomationRun,
+        AutomationRunFilter,
+        AutomationRunOrder,
+        "created_at",
+        "Runs of automation rules: one per rule and triggering event.",
     )
     export_personal_data = EXPORT_PERSONAL_DATA
     connections = CONNECTIONS

@@ -258,3 +258,18 @@ class Factory:
     async def member_status(self, member_id: Any, status: str) -> Any:
         async with unit_of_work(self.session_factory) as session:
             return await set_member_status(session, SYSTEM, member_id, MemberStatus(status))
+
+    # --- automation ---
+
+    async def automation_rule(self, **values: Any) -> Any:
+        """A rule written through the rules service (conditions in the API's filter input)."""
+        from resolvers.automation.rules import create_rule
+        from schema.automation import conditions_filter
+
+        defaults: dict[str, Any] = {
+            "name": f"Rule {next(_numbers)}",
+            "trigger": "contact.created",
+            "actions": [{"type": "set_field", "field": "title", "value": "Lead"}],
+        }
+        async with unit_of_work(self.session_factory) as session:
+            return await create_rule(session, SYSTEM, {**defaults, **values}, conditions_filter)

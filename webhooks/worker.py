@@ -19,6 +19,7 @@ from typing import Any
 from arq import cron
 from arq.connections import ArqRedis, RedisSettings, create_pool
 
+from app.automation_runner import run_automation_once
 from app.db import create_engine, create_session_factory
 from app.pull_scheduler import pull_once
 from app.settings import Settings, get_settings
@@ -26,6 +27,7 @@ from resolvers.webhook_targets import parse_networks
 from webhooks.dispatcher import Dispatcher, DispatchSettings
 
 WAKE_JOB_ID = "crm:webhooks:wake"
+AUTOMATION_JOB_ID = "crm:automation:wake"
 HELP_JOB_ID = f"{WAKE_JOB_ID}:help"
 HELP_EVERY_SECONDS = 0.5
 
@@ -50,6 +52,12 @@ async def dispatch_due(ctx: dict[str, Any]) -> int:
 async def pull_connections(ctx: dict[str, Any]) -> int:
     """Pull every connection that is due (see integrations/pull.py); returns how many."""
     return len(await pull_once(ctx["session_factory"]))
+
+
+async def run_automation(ctx: dict[str, Any]) -> int:
+    """Run the automation rules of every new outbox event (see resolvers/automation/engine.py);
+    returns how many runs were recorded. Workers take turns on the cursor row."""
+    return await run_automation_once(get_settings(), ctx["session_factory"])
 
 
 async def _startup(ctx: dict[str, Any]) -> None:
@@ -97,11 +105,13 @@ def redis_settings(settings: Settings) -> RedisSettings:
 class WorkerSettings:
     """arq's worker configuration (`arq webhooks.worker.WorkerSettings`, or `crm worker`)."""
 
-    functions = [dispatch_due, pull_connections]
+    functions = [dispatch_due, pull_connections, run_automation]
     cron_jobs = [
         cron(dispatch_due, second=set(range(0, 60, 5)), run_at_startup=True),
         # Each connection's own interval decides; a conditional update claims each pull once.
         cron(pull_connections, second={0, 30}, run_at_startup=True),
+        # Woken after commits with events; the sweep catches lost wake-ups.
+        cron(run_automation, second=set(range(0, 60, 5)), run_at_startup=True),
     ]
     on_startup = _startup
     on_shutdown = _shutdown
@@ -127,6 +137,24 @@ async def wake_hook(settings: Settings) -> tuple[Callable[[], None], ArqRedis]:
         # queue one more run under a second id (which folds later wake-ups the same way).
         if await pool.enqueue_job("dispatch_due", _job_id=WAKE_JOB_ID) is None:
             await pool.enqueue_job("dispatch_due", _job_id=f"{WAKE_JOB_ID}:again")
+
+    def wake() -> None:
+        task = asyncio.get_running_loop().create_task(enqueue())
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+
+    return wake, pool
+
+
+async def automation_wake_hook(settings: Settings) -> tuple[Callable[[], None], ArqRedis]:
+    """A hook for `on_events_committed` that enqueues one automation job per burst."""
+    pool = await create_pool(redis_settings(settings))
+    tasks: set[asyncio.Task[Any]] = set()
+
+    async def enqueue() -> None:
+        # As for deliveries: a running job may have read the outbox before this commit.
+        if await pool.enqueue_job("run_automation", _job_id=AUTOMATION_JOB_ID) is None:
+            await pool.enqueue_job("run_automation", _job_id=f"{AUTOMATION_JOB_ID}:again")
 
     def wake() -> None:
         task = asyncio.get_running_loop().create_task(enqueue())

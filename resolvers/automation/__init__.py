@@ -1,0 +1,1 @@
+"""Marketing automation: rules (trigger, conditions, actions) run from the outbox stream."""
