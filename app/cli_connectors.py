@@ -7,14 +7,13 @@ import json
 import sys
 from typing import Any
 
-import httpx
 from sqlalchemy import select
 
 from app.cli_privacy import operator
 from app.db import create_engine, create_session_factory
+from app.pull_scheduler import pull_once
 from app.settings import Settings
 from integrations import connections as service
-from integrations.pull import pull_connection, pull_due
 from integrations.registry import connectors
 from models.integrations import Connection
 from resolvers.errors import ServiceError
@@ -50,7 +49,7 @@ async def run(settings: Settings, args: argparse.Namespace) -> str:
         if args.action == "list":
             return await _list(factory)
         if args.action == "pull":
-            return await _pull(factory, args.name)
+            return await _pull(settings, factory, args.name)
         async with unit_of_work(factory) as session:
             principal = operator()
             if args.action == "create":
@@ -90,19 +89,11 @@ async def _list(factory: Any) -> str:
     return "\n".join(lines)
 
 
-async def _pull(factory: Any, name: str | None) -> str:
-    async with httpx.AsyncClient(timeout=30) as client:
-        if name is None:
-            results = await pull_due(factory, client)
-        else:
-            async with factory() as session:
-                connection = await service.connection_named(session, name)
-            if connection is None:
-                raise SystemExit(f"error: no connection named {name!r}")
-            result = await pull_connection(factory, connection.id, client, force=True)
-            if result is None:
-                raise SystemExit(f"error: {name} has no pull settings")
-            results = [result]
+async def _pull(settings: Settings, factory: Any, name: str | None) -> str:
+    try:
+        results = await pull_once(settings, factory, name)
+    except LookupError as exc:
+        raise SystemExit(f"error: {exc}") from exc
     return "\n".join(
         f"{r.connection}\t{r.pages} page(s)\t{r.records} record(s)\tcursor {r.cursor}"
         + (f"\terror: {r.error}" if r.error else "")

@@ -35,11 +35,10 @@ from app.auth import AuthenticationError, authenticate_request
 from app.limits import Limits, measure
 from app.rate_limit import RateLimiter, retry_after
 from app.settings import Environment, Settings
-from resolvers.endpoints.service import TargetPolicy
+from app.targets import target_policy
 from resolvers.events import current_request_id
 from resolvers.permissions import Scope, has_scope
 from resolvers.principal import Principal
-from resolvers.webhook_targets import parse_networks
 from schema import schema
 from schema.context import Context
 from schema.errors import RequestErrorCode
@@ -180,10 +179,7 @@ class GraphQLEndpoint:
             max_root_fields=settings.max_root_fields,
         )
         self.production = settings.crm_env is Environment.PRODUCTION
-        self.webhook_policy = TargetPolicy(
-            allow_http=settings.webhook_allow_http,
-            allowed_networks=parse_networks(settings.webhook_allowed_networks),
-        )
+        self.webhook_policy = target_policy(settings)
 
     async def handle(self, request: Request) -> Response:
         request_id = getattr(request.state, "request_id", None) or uuid.uuid4().hex
@@ -299,9 +295,10 @@ class GraphQLEndpoint:
             )
         bodies: list[dict[str, Any]] = []
         for params in operations:
-            # Each operation of a batch is a request of its own for the rate limit.
-            await self._take_token(context.principal)
             try:
+                # Each operation of a batch is a request of its own for the rate limit; a
+                # refused one is answered alone (the ones before it may have committed).
+                await self._take_token(context.principal)
                 result = await self._execute(params, method, media_type, context)
                 bodies.append(self._body(result, context.request_id)[0])
             except RequestError as exc:

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from app import idempotency
 from app.auth import AuthenticationError, authenticate_request
 from app.settings import Settings
 from integrations.connections import inbound_secrets
@@ -28,6 +29,7 @@ from resolvers.tables import table_of
 from webhooks.signing import verify
 
 connections = table_of(Connection)
+MAX_MESSAGE_ID = 200  # inbound_messages.message_id
 
 
 class InboundError(Exception):
@@ -99,8 +101,10 @@ class InboundEndpoint:
         """The batch's message id once the sender is proven; 401 otherwise."""
         headers = request.headers
         message_id = headers.get("webhook-id")
-        if message_id is not None and not 0 < len(message_id) <= 200:
-            raise InboundError(400, "BAD_REQUEST", "webhook-id must be 1 to 200 characters")
+        if message_id is not None and not 0 < len(message_id) <= MAX_MESSAGE_ID:
+            raise InboundError(
+                400, "BAD_REQUEST", f"webhook-id must be 1 to {MAX_MESSAGE_ID} characters"
+            )
         signature = headers.get("webhook-signature")
         if signature is not None:
             if message_id is None:
@@ -123,7 +127,13 @@ class InboundEndpoint:
             raise InboundError(401, "UNAUTHENTICATED", str(exc)) from exc
         if not (has_scope(principal, scope) or has_scope(principal, Scope.CONNECTORS_MANAGE)):
             raise InboundError(403, "FORBIDDEN", f"requires the {scope} scope")
-        return message_id or headers.get("idempotency-key")
+        key = headers.get("idempotency-key")
+        usable = key is None or (idempotency.is_valid_key(key) and len(key) <= MAX_MESSAGE_ID)
+        if message_id is None and not usable:
+            raise InboundError(
+                400, "BAD_REQUEST", f"Idempotency-Key must be 1 to {MAX_MESSAGE_ID} characters"
+            )
+        return message_id or key
 
     def _verify(
         self, connection: Any, message_id: str, timestamp: str | None, body: bytes, signature: str

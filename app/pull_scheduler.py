@@ -9,15 +9,29 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.settings import Settings
-from integrations.pull import PullResult, pull_due
+from app.targets import target_policy
+from integrations.connections import connection_named
+from integrations.pull import PullResult, pull_connection, pull_due
 
 log = logging.getLogger("crm.integrations.pull")
 
 
-async def pull_once(session_factory: async_sessionmaker[AsyncSession]) -> list[PullResult]:
-    """Pull every connection that is due, once."""
+async def pull_once(
+    settings: Settings, session_factory: async_sessionmaker[AsyncSession], name: str | None = None
+) -> list[PullResult]:
+    """Pull every connection that is due, or the connection ``name`` now; once."""
+    policy = target_policy(settings)
     async with httpx.AsyncClient(timeout=30, follow_redirects=False) as client:
-        return await pull_due(session_factory, client)
+        if name is None:
+            return await pull_due(session_factory, client, policy)
+        async with session_factory() as session:
+            connection = await connection_named(session, name)
+        if connection is None:
+            raise LookupError(f"no connection named {name!r}")
+        result = await pull_connection(session_factory, connection.id, client, policy, force=True)
+        if result is None:
+            raise LookupError(f"{name} has no pull settings")
+        return [result]
 
 
 async def run_pulls_periodically(
@@ -26,7 +40,7 @@ async def run_pulls_periodically(
     """Look for due pulls every PULL_POLL_SECONDS; a failed round is logged and retried."""
     while True:
         try:
-            for result in await pull_once(session_factory):
+            for result in await pull_once(settings, session_factory):
                 log.info(
                     "pulled",
                     extra={

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from integrations.connector import Connector
-from integrations.pull import PULL_KEY, pull_settings
+from integrations.pull import PULL_KEY, redacted, stored_pull_settings
 from integrations.registry import connectors, get_connector
 from models import utcnow
 from models.integrations import Connection, ConnectionState
@@ -48,18 +48,21 @@ def _require_manage(principal: Principal) -> None:
         raise ServiceError.single(ErrorCode.FORBIDDEN, "requires the connectors:manage scope")
 
 
-def _check_settings(connector: Connector, settings: Mapping[str, Any]) -> dict[str, Any]:
+def _check_settings(
+    connector: Connector, settings: Mapping[str, Any], previous: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
     """The connector's settings and the optional pull configuration, validated."""
     try:
         checked = connector.settings(settings).model_dump(mode="json", exclude_unset=True)
     except ValidationError as exc:
         raise _settings_error(exc, ("settings",)) from exc
-    try:
-        pull = pull_settings(dict(settings))
-    except ValidationError as exc:
-        raise _settings_error(exc, ("settings", PULL_KEY)) from exc
-    if pull is not None:
-        checked[PULL_KEY] = pull.model_dump(mode="json", exclude_unset=True)
+    if (pull := settings.get(PULL_KEY)) is not None:
+        try:
+            checked[PULL_KEY] = stored_pull_settings(pull, (previous or {}).get(PULL_KEY))
+        except ValidationError as exc:
+            raise _settings_error(exc, ("settings", PULL_KEY)) from exc
+        except (ValueError, AttributeError) as exc:
+            raise ServiceError.single(ErrorCode.VALIDATION, str(exc), "settings", PULL_KEY) from exc
     return dict(checked)
 
 
@@ -161,13 +164,18 @@ async def update_connection(
                 ErrorCode.DUPLICATE, "another connection has this name", "name"
             )
     if "settings" in values:
-        values["settings"] = _check_settings(_connector(connection.connector), values["settings"])
+        values["settings"] = _check_settings(
+            _connector(connection.connector), values["settings"], connection.settings
+        )
     if "field_ownership" in values:
         values["field_ownership"] = _ownership(values["field_ownership"])
     changes = {}
     for name, value in values.items():
         if name != "connector" and getattr(connection, name) != value:
-            changes[name] = {"old": getattr(connection, name), "new": value}
+            old, new = getattr(connection, name), value
+            if name == "settings":  # API keys of the pulled system stay out of the audit log
+                old, new = redacted(old), redacted(new)
+            changes[name] = {"old": old, "new": new}
             setattr(connection, name, value)
     if changes:
         _touch(connection)

@@ -19,6 +19,7 @@ from integrations.records import Applied, InboundRecord
 from integrations.validation import parse
 from models import CreditStatus, PurchaseKind, PurchaseStatus
 from resolvers.customers.service import CUSTOMER_RULES
+from resolvers.errors import ErrorCode, ServiceError
 from resolvers.purchases.service import PURCHASE_RULES
 
 
@@ -103,10 +104,20 @@ async def apply_invoice(ctx: ApplyContext, record: InboundRecord) -> Applied:
 
 
 async def apply_credit_status(ctx: ApplyContext, record: InboundRecord) -> Applied:
+    if record.deleted:
+        raise ServiceError.single(
+            ErrorCode.VALIDATION, "a credit status is changed, not deleted", "deleted"
+        )
     data = parse(CreditStatusData, record)
-    await ctx.require("customer", data.customer_id, "customer_id")
-    values = {"credit_status": data.credit_status}
-    return await ctx.upsert(CUSTOMER_RULES, record, values, external_id=data.customer_id)
+    customer_id = await ctx.require("customer", data.customer_id, "customer_id")
+    # Its own source key: credit updates and customer updates are stale only among themselves.
+    return await ctx.upsert(
+        CUSTOMER_RULES,
+        record,
+        {"credit_status": data.credit_status},
+        external_id=f"credit_status:{data.customer_id}",
+        match=customer_id,
+    )
 
 
 ERP = Connector(

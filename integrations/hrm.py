@@ -19,6 +19,7 @@ from integrations.records import Applied, InboundRecord
 from integrations.validation import parse
 from models import Role, User
 from resolvers.errors import ErrorCode, ServiceError
+from resolvers.inputs import Email
 from resolvers.tables import table_of
 from resolvers.users.service import USER_RULES, deactivate_user, team_named
 
@@ -33,7 +34,8 @@ class EmploymentStatus(StrEnum):
 class HRMSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    # HRM job role (as the HRM names it) -> CRM role; unmapped roles get `default_role`.
+    # HRM job role (as the HRM names it) -> CRM role. A new user with an unmapped job role gets
+    # `default_role`; an existing user's role changes only when the job role is mapped.
     role_map: dict[str, Role] = {}
     default_role: Role = Role.READ_ONLY
     # Who takes over a departed employee's work when they have no active manager.
@@ -43,7 +45,7 @@ class HRMSettings(BaseModel):
 class EmployeeData(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    email: str
+    email: Email
     name: str
     title: str | None = None
     team: str | None = None
@@ -56,29 +58,37 @@ class EmployeeData(BaseModel):
 async def apply_employee(ctx: ApplyContext, record: InboundRecord) -> Applied:
     settings: HRMSettings = ctx.connection.settings
     data = parse(EmployeeData, record)
+    # The user this employee is: linked by the HRM's id, or one invited before the HRM was
+    # connected, found by email.
+    target = await ctx.resolve("user", record.id) or await ctx.session.scalar(
+        select(users.c.id).where(users.c.email == data.email)
+    )
     values: dict[str, Any] = {
         "email": data.email,
         "name": data.name,
         "title": data.title,
-        "role": settings.role_map.get(data.role or "", settings.default_role),
         "team_id": await team_named(ctx.session, ctx.principal, data.team) if data.team else None,
         "manager_id": (
             await ctx.require("user", data.manager_id, "manager_id") if data.manager_id else None
         ),
     }
-    # An employee already in the CRM (invited before the HRM was connected) is linked by email.
-    existing = await ctx.session.scalar(select(users.c.id).where(users.c.email == data.email))
+    if data.role in settings.role_map:
+        values["role"] = settings.role_map[data.role]
+    elif target is None:
+        values["role"] = settings.default_role
     departed = data.status is EmploymentStatus.DEPARTED
-    if departed:
-        active = await ctx.session.scalar(select(users.c.active).where(users.c.id == existing))
-        values["active"] = bool(active)
-        applied = await ctx.upsert(USER_RULES, record, values, match=existing)
-        if not active:
-            return applied
-        successor = await _successor(ctx, settings, applied.entity_id)
-        await deactivate_user(ctx.session, ctx.principal, applied.entity_id, successor)
-        return Applied("user", applied.entity_id, changed=True, ignored=applied.ignored)
-    return await ctx.upsert(USER_RULES, record, values | {"active": True}, match=existing)
+    if target is None:
+        # `active` is set on creation only: an admin's deactivation in the CRM stands.
+        values["active"] = not departed
+    was_active = target is not None and bool(
+        await ctx.session.scalar(select(users.c.active).where(users.c.id == target))
+    )
+    applied = await ctx.upsert(USER_RULES, record, values, match=target)
+    if not (departed and was_active):
+        return applied
+    successor = await _successor(ctx, settings, applied.entity_id)
+    await deactivate_user(ctx.session, ctx.principal, applied.entity_id, successor)
+    return Applied("user", applied.entity_id, changed=True, ignored=applied.ignored)
 
 
 async def _successor(

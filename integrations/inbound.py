@@ -3,6 +3,7 @@ one, with the batch remembered by its message id so a replay is answered, not ap
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections import Counter
 from collections.abc import Sequence
@@ -25,6 +26,7 @@ from resolvers.principal import Principal, PrincipalKind
 from resolvers.tables import table_of
 from resolvers.unit_of_work import unit_of_work
 
+logger = logging.getLogger("crm.integrations")
 connections = table_of(Connection)
 messages = table_of(InboundMessage)
 
@@ -130,6 +132,12 @@ async def _apply_one(context: ApplyContext, handlers: Any, index: int, raw: Any)
         )
     except ServiceError as exc:
         return _rejected(index, kind, source_id, exc.errors)
+    except Exception:
+        # A connector's bug or a database refusal: this record is rejected, the batch goes on.
+        error_id = uuid.uuid4().hex[:12]
+        logger.exception("applying inbound record %s failed (error %s)", index, error_id)
+        error = UserError(ErrorCode.INTERNAL, f"the record could not be applied (error {error_id})")
+        return _rejected(index, kind, source_id, [error])
     return RecordResult(
         index,
         record.type,

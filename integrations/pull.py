@@ -21,12 +21,18 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from integrations.inbound import apply_batch
 from integrations.records import MAX_BATCH
 from models import utcnow
+from models.encryption import current_keyring
 from models.integrations import Connection, ConnectionState
+from resolvers.endpoints.service import TargetPolicy
 from resolvers.tables import table_of
+from resolvers.webhook_targets import resolve_target
 
 logger = logging.getLogger("crm.integrations.pull")
 connections = table_of(Connection)
 PULL_KEY = "pull"
+MASK = "********"
+ENCRYPTED = "enc:"
+MAX_PAGE_BYTES = 50_000_000
 
 
 class PullSettings(BaseModel):
@@ -61,8 +67,47 @@ class PullResult:
 
 
 def pull_settings(settings: dict[str, Any]) -> PullSettings | None:
+    """The stored pull configuration, its header values decrypted."""
     raw = settings.get(PULL_KEY)
-    return None if raw is None else PullSettings.model_validate(raw)
+    if raw is None:
+        return None
+    headers = {name: _decrypted(value) for name, value in raw.get("headers", {}).items()}
+    return PullSettings.model_validate({**raw, "headers": headers})
+
+
+def stored_pull_settings(raw: dict[str, Any], previous: dict[str, Any] | None) -> dict[str, Any]:
+    """Validated pull configuration as stored: header values (API keys) encrypted; a value
+    given as the mask keeps the previous one."""
+    kept = (previous or {}).get("headers", {})
+    headers = {
+        name: kept[name] if value == MASK and name in kept else value
+        for name, value in raw.get("headers", {}).items()
+    }
+    masked = [name for name, value in headers.items() if value == MASK]
+    if masked:
+        raise ValueError(f"no stored value to keep for header {masked[0]!r}")
+    config = PullSettings.model_validate({**raw, "headers": {}})
+    stored = config.model_dump(mode="json", exclude_unset=True)
+    stored["headers"] = {
+        name: value if value.startswith(ENCRYPTED) else ENCRYPTED + current_keyring().encrypt(value)
+        for name, value in headers.items()
+    }
+    return stored
+
+
+def redacted(settings: dict[str, Any]) -> dict[str, Any]:
+    """Settings as shown and audited: pull header values masked."""
+    pull = settings.get(PULL_KEY)
+    if not pull or not pull.get("headers"):
+        return settings
+    headers = dict.fromkeys(pull["headers"], MASK)
+    return {**settings, PULL_KEY: {**pull, "headers": headers}}
+
+
+def _decrypted(value: str) -> str:
+    if value.startswith(ENCRYPTED):
+        return current_keyring().decrypt(value.removeprefix(ENCRYPTED))
+    return value
 
 
 async def _claim(
@@ -102,9 +147,11 @@ async def pull_connection(
     session_factory: async_sessionmaker[AsyncSession],
     connection_id: uuid.UUID,
     client: httpx.AsyncClient,
+    policy: TargetPolicy,
     force: bool = False,
 ) -> PullResult | None:
-    """Pull what changed since the stored cursor, page by page; None when not due."""
+    """Pull what changed since the stored cursor, page by page; None when not due. The URL
+    must pass ``policy`` (https, public addresses) and is called at the address checked."""
     row = (
         await _claim(session_factory, connection_id)
         if not force
@@ -120,15 +167,13 @@ async def pull_connection(
             params: dict[str, Any] = {"limit": config.page_size}
             if cursor:
                 params["updated_since"] = cursor
-            response = await client.get(str(config.url), params=params, headers=config.headers)
-            response.raise_for_status()
-            page = PullPage.model_validate_json(response.content)
+            page = await _fetch(client, config, params, policy)
             next_cursor = page.next_cursor or cursor
             await apply_batch(session_factory, row.id, page.records, cursor=next_cursor)
             pages, records, cursor = pages + 1, records + len(page.records), next_cursor
             if not page.has_more or not page.records:
                 break
-    except (httpx.HTTPError, ValidationError, ValueError) as exc:
+    except (httpx.HTTPError, ValidationError, ValueError) as exc:  # UnsafeURLError too
         error = f"pull failed after {pages} page(s): {exc}"[:1000]
         logger.warning("pull of %s failed: %s", row.name, error)
         async with session_factory() as session, session.begin():
@@ -141,6 +186,28 @@ async def pull_connection(
     return PullResult(row.name, pages, records, cursor)
 
 
+async def _fetch(
+    client: httpx.AsyncClient, config: PullSettings, params: dict[str, Any], policy: TargetPolicy
+) -> PullPage:
+    """One page, from the address the URL's host resolved to when checked (no redirects)."""
+    target = await resolve_target(
+        str(config.url), allow_http=policy.allow_http, allowed_networks=policy.allowed_networks
+    )
+    host = target.host if target.port in (80, 443) else f"{target.host}:{target.port}"
+    request = client.build_request(
+        "GET",
+        target.connect_url,
+        params=params,
+        headers={**config.headers, "host": host},
+        extensions={"sni_hostname": target.host},
+    )
+    response = await client.send(request)
+    response.raise_for_status()
+    if len(response.content) > MAX_PAGE_BYTES:
+        raise ValueError(f"the page is over {MAX_PAGE_BYTES} bytes")
+    return PullPage.model_validate_json(response.content)
+
+
 async def _load(session_factory: async_sessionmaker[AsyncSession], connection_id: uuid.UUID) -> Any:
     async with session_factory() as session:
         row = (
@@ -150,7 +217,9 @@ async def _load(session_factory: async_sessionmaker[AsyncSession], connection_id
 
 
 async def pull_due(
-    session_factory: async_sessionmaker[AsyncSession], client: httpx.AsyncClient
+    session_factory: async_sessionmaker[AsyncSession],
+    client: httpx.AsyncClient,
+    policy: TargetPolicy,
 ) -> list[PullResult]:
     """Pull every active connection whose interval has passed."""
     async with session_factory() as session:
@@ -161,7 +230,7 @@ async def pull_due(
         ).all()
     results = []
     for connection_id in candidates:
-        result = await pull_connection(session_factory, connection_id, client)
+        result = await pull_connection(session_factory, connection_id, client, policy)
         if result is not None:
             results.append(result)
     return results

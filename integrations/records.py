@@ -21,7 +21,8 @@ class InboundRecord(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     type: Annotated[str, Field(min_length=1, max_length=50)]
-    id: Annotated[str, Field(min_length=1, max_length=200)]
+    # At most 190 characters: connectors may prefix it (e.g. `invoice:`) in the 200 they keep.
+    id: Annotated[str, Field(min_length=1, max_length=190)]
     # The source's own change time: older than what was applied last means stale.
     updated_at: AwareDatetime | None = None
     deleted: bool = False

@@ -43,6 +43,9 @@ class EntityRules(Generic[M]):
     unique: tuple[str | tuple[str, ...], ...] = ("external_id",)
     before_write: Hook | None = None
     after_write: Hook | None = None
+    # The current values of inputs that are not columns (e.g. a purchase's lines), so that
+    # sending them unchanged changes nothing.
+    current_extras: Callable[[AsyncSession, Any], Awaitable[dict[str, Any]]] | None = None
 
     @property
     def soft_deletable(self) -> bool:
@@ -211,9 +214,20 @@ async def create_entity(
     return row
 
 
-def _changed_fields(row: M, values: Mapping[str, Any]) -> dict[str, Any]:
-    # Names that are not columns (e.g. a purchase's lines) always count as changed.
-    return {name: value for name, value in values.items() if getattr(row, name, _ABSENT) != value}
+async def _changed_fields(
+    session: AsyncSession, rules: EntityRules[M], row: M, values: Mapping[str, Any]
+) -> dict[str, Any]:
+    current: dict[str, Any] = {}
+    if rules.current_extras is not None and any(
+        name not in table_of(rules.model).c for name in values
+    ):
+        current = await rules.current_extras(session, row)
+    # Names that are neither columns nor extras always count as changed.
+    return {
+        name: value
+        for name, value in values.items()
+        if current.get(name, getattr(row, name, _ABSENT)) != value
+    }
 
 
 _ABSENT = object()
@@ -243,7 +257,7 @@ async def update_entity(
         raise ServiceError.single(
             ErrorCode.INVALID_STATE, f"{rules.entity} is deleted; restore it first", "id"
         )
-    changes = _changed_fields(row, values)
+    changes = await _changed_fields(session, rules, row, values)
     if not changes:
         return row
     await check_ownership(session, principal, rules.entity, row_id, changes)

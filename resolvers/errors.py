@@ -18,6 +18,8 @@ class ErrorCode(StrEnum):
     LIMIT_EXCEEDED = "LIMIT_EXCEEDED"
     # The field belongs to an external system (a connection) and is changed there, not here.
     FIELD_OWNED = "FIELD_OWNED"
+    # Something failed on our side; the message names an error id that is in the logs.
+    INTERNAL = "INTERNAL"
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from integrations import connections as service
+from integrations.pull import redacted
 from integrations.registry import connectors
 from models import ConnectionState as ConnectionStateModel
 from resolvers.permissions import Scope
@@ -71,7 +72,6 @@ class Connection(Node):
     connector: str
     description: str | None
     state: ConnectionState
-    settings: JSON
     field_ownership: JSON = strawberry.field(
         description='{entity: {field: "source" | "crm"}}: "source" fields only this system '
         'changes; "crm" fields it sets on create but never overwrites. "*" is every field.'
@@ -83,6 +83,13 @@ class Connection(Node):
     created_at: datetime
     updated_at: datetime
     row: strawberry.Private[Any]
+
+    @strawberry.field(
+        description="The connector's settings and the pull configuration; pull header values "
+        '(API keys) are shown as "********": send that back to keep a value.'
+    )
+    def settings(self) -> JSON:
+        return cast(JSON, redacted(self.row.settings))
 
     @strawberry.field(description="Sync status: counts, last activity, pull cursor, last error.")
     def status(self) -> ConnectionStatus:

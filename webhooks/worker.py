@@ -51,7 +51,7 @@ async def dispatch_due(ctx: dict[str, Any]) -> int:
 
 async def pull_connections(ctx: dict[str, Any]) -> int:
     """Pull every connection that is due (see integrations/pull.py); returns how many."""
-    return len(await pull_once(ctx["session_factory"]))
+    return len(await pull_once(get_settings(), ctx["session_factory"]))
 
 
 async def run_automation(ctx: dict[str, Any]) -> int:

@@ -97,6 +97,16 @@ async def _write_lines(
     await session.flush()
 
 
+async def _current_lines(session: AsyncSession, row: Any) -> dict[str, Any]:
+    lines = table_of(PurchaseLine)
+    stored = await session.execute(
+        select(lines.c.description, lines.c.sku, lines.c.quantity, lines.c.unit_price)
+        .where(lines.c.purchase_id == row.id)
+        .order_by(lines.c.position)
+    )
+    return {"lines": [PurchaseLineInput.model_validate(line._asdict()) for line in stored]}
+
+
 PURCHASE_RULES = EntityRules(
     model=Purchase,
     entity="purchase",
@@ -106,4 +116,5 @@ PURCHASE_RULES = EntityRules(
     unique=("external_id", "number"),
     before_write=_check_purchase,
     after_write=_write_lines,
+    current_extras=_current_lines,
 )

@@ -348,3 +348,51 @@ async def test_deleted_record_soft_deletes_the_customer(
 
     assert results[0]["outcome"] == "applied"
     assert (await customer_by_ref(session_factory, connection, "C-1")).deleted_at is not None
+
+
+async def test_credit_status_cannot_delete_the_customer(
+    connect: Any, sender: Sender, session_factory: Any
+) -> None:
+    connection, secret = await connect("erp")
+    await sender.results(connection, secret, [customer_record("C-1")])
+    record = {
+        "type": "credit_status",
+        "id": "cs-1",
+        "deleted": True,
+        "data": {"customer_id": "C-1", "credit_status": "hold"},
+    }
+
+    results = await sender.results(connection, secret, [record])
+
+    assert results[0]["outcome"] == "rejected"
+    assert (await customer_by_ref(session_factory, connection, "C-1")).deleted_at is None
+
+
+async def test_credit_status_is_not_made_stale_by_a_newer_customer_record(
+    connect: Any, sender: Sender, session_factory: Any
+) -> None:
+    connection, secret = await connect("erp")
+    await sender.results(connection, secret, [customer_record("C-1", "2026-11-05T00:00:00Z")])
+    record = {
+        "type": "credit_status",
+        "id": "cs-1",
+        "updated_at": "2026-11-04T00:00:00Z",
+        "data": {"customer_id": "C-1", "credit_status": "blocked"},
+    }
+
+    results = await sender.results(connection, secret, [record])
+
+    assert results[0]["outcome"] == "applied"
+    assert (await customer_by_ref(session_factory, connection, "C-1")).credit_status == "blocked"
+
+
+async def test_an_order_sent_again_unchanged_is_unchanged(connect: Any, sender: Sender) -> None:
+    connection, secret = await connect("erp")
+    order = order_record(None, "draft", "2026-11-01T10:00:00Z")
+    order["data"].pop("deal_id")
+    order["data"]["lines"] = [{"description": "Widget", "quantity": "3", "unit_price": "10.00"}]
+    await sender.results(connection, secret, [customer_record("C-1"), order])
+
+    again = await sender.results(connection, secret, [order])
+
+    assert again[0]["outcome"] == "unchanged"

@@ -190,3 +190,74 @@ async def test_departed_users_tokens_are_refused(
 
     assert before.status_code == 200
     assert after.status_code == 401
+
+
+async def test_departure_with_the_email_in_other_case_still_reassigns(
+    connect: Any, sender: Sender, session_factory: Any, make: Any
+) -> None:
+    connection, secret = await hrm(connect)
+    await sender.results(
+        connection,
+        secret,
+        [employee("E-1", "boss@example.com"), employee("E-2", "rep@example.com", manager_id="E-1")],
+    )
+    rep = await user_by_email(session_factory, "rep@example.com")
+    customer = await make.customer(owner_id=rep.id)
+
+    await sender.results(
+        connection,
+        secret,
+        [
+            employee(
+                "E-2",
+                "Rep@Example.com",
+                manager_id="E-1",
+                status="departed",
+                updated_at="2026-11-02T00:00:00Z",
+            )
+        ],
+    )
+
+    boss = await user_by_email(session_factory, "boss@example.com")
+    async with session_factory() as session:
+        owner = await session.scalar(
+            select(table_of(Customer).c.owner_id).where(table_of(Customer).c.id == customer.id)
+        )
+    assert owner == boss.id
+
+
+async def test_departure_failing_after_its_first_write_leaves_no_trace(
+    connect: Any, sender: Sender, session_factory: Any, make: Any
+) -> None:
+    await make.user(email="desk@example.com", name="Desk", active=False)
+    connection, secret = await connect("hrm", settings={"fallback_owner_email": "desk@example.com"})
+    await sender.results(connection, secret, [employee("E-2", "rep@example.com", title="AE")])
+
+    results = await sender.results(
+        connection,
+        secret,
+        [
+            employee(
+                "E-2",
+                "rep@example.com",
+                title="Senior AE",
+                status="departed",
+                updated_at="2026-11-02T00:00:00Z",
+            )
+        ],
+    )
+
+    assert results[0]["outcome"] == "rejected"
+    rep = await user_by_email(session_factory, "rep@example.com")
+    assert (rep.active, rep.title) == (True, "AE")  # the title change before the failure is undone
+
+
+async def test_hrm_does_not_demote_a_user_whose_job_role_is_unmapped(
+    connect: Any, sender: Sender, session_factory: Any, make: Any
+) -> None:
+    await make.user(email="admin@example.com", name="Admin", role="admin")
+    connection, secret = await hrm(connect)
+
+    await sender.results(connection, secret, [employee("E-9", "admin@example.com", role="CTO")])
+
+    assert (await user_by_email(session_factory, "admin@example.com")).role == "admin"

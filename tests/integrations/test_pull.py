@@ -4,6 +4,7 @@ mid-way resumed from the last applied page, without duplicates or gaps."""
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,10 +19,13 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from integrations.pull import pull_connection, pull_due
-from models import Customer
+from models import AuditEntry, Customer
 from models.integrations import Connection
+from resolvers.endpoints.service import TargetPolicy
 from resolvers.tables import table_of
+from tests.factories import gid
 from tests.integrations.conftest import LoopbackServer
+from tests.webhooks.conftest import LOOPBACK
 from tests.webhooks.processes import CRM, environment, working
 
 PAGE = 2
@@ -107,7 +111,7 @@ async def test_pull_applies_every_page_and_stores_the_cursor(
     erp = FakeERP()
     async with LoopbackServer(erp.app) as server, httpx.AsyncClient() as client:
         connection = await pulling_connection(connect, server.url)
-        result = await pull_connection(session_factory, connection.id, client)
+        result = await pull_connection(session_factory, connection.id, client, LOOPBACK)
 
     assert result is not None
     assert (result.pages, result.records) == (5, 10)
@@ -123,10 +127,12 @@ async def test_pull_failing_mid_way_resumes_without_duplicates_or_gaps(
     erp = FakeERP(fail_on_page=3)
     async with LoopbackServer(erp.app) as server, httpx.AsyncClient() as client:
         connection = await pulling_connection(connect, server.url)
-        failed = await pull_connection(session_factory, connection.id, client)
+        failed = await pull_connection(session_factory, connection.id, client, LOOPBACK)
         after_failure = await customers(session_factory)
         status = await stored(session_factory, connection)
-        resumed = await pull_connection(session_factory, connection.id, client, force=True)
+        resumed = await pull_connection(
+            session_factory, connection.id, client, LOOPBACK, force=True
+        )
 
     assert failed is not None
     assert failed.error is not None
@@ -146,8 +152,8 @@ async def test_pull_is_not_repeated_before_its_interval(connect: Any, session_fa
     erp = FakeERP()
     async with LoopbackServer(erp.app) as server, httpx.AsyncClient() as client:
         await pulling_connection(connect, server.url)
-        first = await pull_due(session_factory, client)
-        second = await pull_due(session_factory, client)
+        first = await pull_due(session_factory, client, LOOPBACK)
+        second = await pull_due(session_factory, client, LOOPBACK)
 
     assert [r.records for r in first] == [10]
     assert second == []
@@ -168,7 +174,7 @@ async def test_connection_status_is_queryable(connect: Any, session_factory: Any
     erp = FakeERP()
     async with LoopbackServer(erp.app) as server, httpx.AsyncClient() as client:
         connection = await pulling_connection(connect, server.url)
-        await pull_connection(session_factory, connection.id, client)
+        await pull_connection(session_factory, connection.id, client, LOOPBACK)
 
     data = await gql(
         "{ connections { edges { node { name connector state status { appliedCount staleCount rejectedCount pullCursor lastAppliedAt lastError } } } } }"
@@ -206,7 +212,9 @@ async def test_pull_process_killed_mid_way_resumes_without_duplicates_or_gaps(
             erp.release.set()
         after_kill = await customers(session_factory)
         cursor = (await stored(session_factory, connection)).pull_cursor
-        resumed = await pull_connection(session_factory, connection.id, client, force=True)
+        resumed = await pull_connection(
+            session_factory, connection.id, client, LOOPBACK, force=True
+        )
 
     assert len(after_kill) == 4
     assert cursor == "2026-11-01T03:00:00Z"
@@ -249,3 +257,53 @@ async def test_crm_worker_pulls_due_connections(
                 await asyncio.sleep(0.2)
 
     assert len(await customers(session_factory)) == 10
+
+
+async def test_pull_refuses_a_url_outside_the_target_policy(
+    connect: Any, session_factory: Any
+) -> None:
+    erp = FakeERP()
+    async with LoopbackServer(erp.app) as server, httpx.AsyncClient() as client:
+        connection = await pulling_connection(connect, server.url)
+        result = await pull_connection(session_factory, connection.id, client, TargetPolicy())
+
+    assert result is not None
+    assert result.error is not None
+    assert "https" in result.error
+    assert erp.requests == []
+    assert await customers(session_factory) == []
+
+
+async def test_pull_api_key_is_encrypted_at_rest_masked_in_the_api_and_the_audit_log(
+    connect: Any, session_factory: Any, gql: Any
+) -> None:
+    erp = FakeERP()
+    async with LoopbackServer(erp.app) as server, httpx.AsyncClient() as client:
+        connection = await pulling_connection(connect, server.url)
+        data = await gql(
+            """mutation($id: ID!, $settings: JSON!) { updateConnection(id: $id, input: {settings: $settings}) {
+                connection { settings } errors { code field } } }""",
+            {
+                "id": gid("IntegrationConnection", connection),
+                "settings": {
+                    "pull": {
+                        "url": f"{server.url}/customers",
+                        "page_size": PAGE,
+                        "headers": {"x-api-key": "********"},
+                    }
+                },
+            },
+        )
+        result = await pull_connection(session_factory, connection.id, client, LOOPBACK)
+
+    assert data["updateConnection"]["connection"]["settings"]["pull"]["headers"] == {
+        "x-api-key": "********"
+    }
+    assert result is not None
+    assert result.error is None  # the masked value kept the stored key: the ERP accepted it
+    key = (await stored(session_factory, connection)).settings["pull"]["headers"]["x-api-key"]
+    assert key.startswith("enc:")
+    assert "erp-key" not in key
+    async with session_factory() as session:
+        audit = (await session.scalars(select(table_of(AuditEntry).c.changes))).all()
+    assert "erp-key" not in json.dumps(audit)
