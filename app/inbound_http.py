@@ -60,11 +60,13 @@ class InboundEndpoint:
         if connector is None:
             raise InboundError(404, "NOT_FOUND", "no such connector")
         connection = await self._connection(connector.name, request.query_params.get("connection"))
-        body = await request.body()
-        if len(body) > self.settings.inbound_max_body_bytes:
-            raise InboundError(
-                413, "LIMIT_EXCEEDED", f"body over {self.settings.inbound_max_body_bytes} bytes"
-            )
+        limit = self.settings.inbound_max_body_bytes
+        declared = request.headers.get("content-length", "")
+        # A declared size over the limit is refused before the body is read.
+        too_big = declared.isdigit() and int(declared) > limit
+        body = b"" if too_big else await request.body()
+        if too_big or len(body) > limit:
+            raise InboundError(413, "LIMIT_EXCEEDED", f"body over {limit} bytes")
         message_id = await self._authenticate(request, connection, connector.scope, body)
         if connection.state != ConnectionState.ACTIVE:
             raise InboundError(503, "PAUSED", "the connection is paused", **{"Retry-After": "60"})

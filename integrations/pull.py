@@ -168,6 +168,8 @@ async def pull_connection(
             if cursor:
                 params["updated_since"] = cursor
             page = await _fetch(client, config, params, policy)
+            if page.has_more and not page.next_cursor:
+                raise ValueError("the page says has_more but gives no next_cursor")
             next_cursor = page.next_cursor or cursor
             await apply_batch(session_factory, row.id, page.records, cursor=next_cursor)
             pages, records, cursor = pages + 1, records + len(page.records), next_cursor
@@ -213,7 +215,9 @@ async def _load(session_factory: async_sessionmaker[AsyncSession], connection_id
         row = (
             await session.execute(select(connections).where(connections.c.id == connection_id))
         ).one_or_none()
-    return row if row is not None and pull_settings(row.settings) is not None else None
+    if row is None or row.state != ConnectionState.ACTIVE:
+        return None
+    return row if pull_settings(row.settings) is not None else None
 
 
 async def pull_due(

@@ -302,6 +302,8 @@ async def set_deleted(
     """Soft-delete or restore a row, recording `<entity>.deleted` or `.restored`."""
     row = await get_row(session, principal, rules, row_id)
     _check_version(rules, row, expected_version)
+    # A record an external system owns entirely ("*") is deleted there, not here.
+    await check_ownership(session, principal, rules.entity, row_id, ["deleted_at"])
     is_deleted = getattr(row, "deleted_at") is not None  # noqa: B009
     if is_deleted == deleted:
         state = "deleted" if deleted else "not deleted"

@@ -396,3 +396,21 @@ async def test_an_order_sent_again_unchanged_is_unchanged(connect: Any, sender: 
     again = await sender.results(connection, secret, [order])
 
     assert again[0]["outcome"] == "unchanged"
+
+
+async def test_an_erp_owned_purchase_cannot_be_deleted_through_graphql(
+    connect: Any, sender: Sender, session_factory: Any, gql: GraphQLClient
+) -> None:
+    connection, secret = await connect("erp")
+    order = order_record(None, "draft", "2026-11-01T10:00:00Z")
+    order["data"].pop("deal_id")
+    await sender.results(connection, secret, [customer_record("C-1"), order])
+    async with session_factory() as session:
+        purchase = (await session.execute(select(table_of(Purchase)))).one()
+
+    data = await gql(
+        "mutation($id: ID!) { deletePurchase(id: $id) { errors { code } } }",
+        {"id": gid("Purchase", purchase)},
+    )
+
+    assert data["deletePurchase"]["errors"] == [{"code": "FIELD_OWNED"}]

@@ -251,7 +251,7 @@ async def test_crm_worker_pulls_due_connections(
     async with LoopbackServer(erp.app) as server:
         await pulling_connection(connect, server.url)
         with working(environment(database_url, REDIS_URL=redis_url), tmp_path / "worker.log"):
-            for _ in range(150):  # up to 30 s: the worker starts, then pulls at once
+            for _ in range(300):  # up to 60 s: the worker starts, then pulls at once
                 if len(await customers(session_factory)) == 10:
                     break
                 await asyncio.sleep(0.2)
