@@ -8,11 +8,15 @@ from typing import Any
 import strawberry
 
 from models import InteractionKind as InteractionKindModel
-from schema.connections import order_input, to_one
+from schema.connections import lazy, load_node, order_input, to_one
+from schema.context import Info
 from schema.customers import Contact, ContactFilter, Customer, CustomerFilter
 from schema.filters import DateTimeFilter, IDFilter, enum_filter
 from schema.node import Node
+from schema.permissions import can_read
 from schema.users import User
+
+CampaignT = lazy("Campaign", "schema.campaigns")
 
 InteractionKind = strawberry.enum(
     InteractionKindModel, name="InteractionKind", description="What kind of touch point."
@@ -51,9 +55,19 @@ class Interaction(Node):
     customer_id: strawberry.Private[Any]
     contact_id: strawberry.Private[Any]
     user_id: strawberry.Private[Any]
+    campaign_id: strawberry.Private[Any]
 
     customer = to_one(Customer, "customer_id", "customer", "The customer it concerns.")
 
     contact = to_one(Contact, "contact_id", "contact", "The person it was with.")
 
     user = to_one(User, "user_id", "user", "The user who had it.")
+
+    @strawberry.field(
+        description="The campaign this touch belongs to (attribution).",
+        permission_classes=can_read("campaign"),
+    )
+    async def campaign(self, info: Info) -> CampaignT | None:
+        from schema.campaigns import Campaign as CampaignType
+
+        return await load_node(info, CampaignType, self.campaign_id)

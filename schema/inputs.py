@@ -61,6 +61,9 @@ class CreateInteractionInput:
     customer_id: strawberry.ID | None = UNSET
     contact_id: strawberry.ID | None = UNSET
     user_id: strawberry.ID | None = UNSET
+    campaign_id: strawberry.ID | None = strawberry.field(
+        default=UNSET, description="The campaign this touch belongs to (attribution)."
+    )
 
 
 @strawberry.input(description="One line of a purchase.")

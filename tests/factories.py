@@ -241,7 +241,7 @@ class Factory:
         return await self.contact(marketing_opt_in=True, **values)
 
     async def campaign_touch(self, campaign_id: Any, **values: Any) -> Any:
-        """An interaction with a campaign (the API does not set `campaign_id` on them yet)."""
+        """An interaction with a campaign, inserted as it is."""
         defaults = {
             "kind": "email",
             "subject": f"Campaign email {next(_numbers)}",

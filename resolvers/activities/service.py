@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import AwareDatetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Contact, Customer, Interaction, InteractionKind, User
+from models import Campaign, Contact, Customer, Interaction, InteractionKind, User
 from resolvers.crud import EntityRules
 from resolvers.errors import ErrorCode, ServiceError
 from resolvers.inputs import InputModel, LongText, Name, partial
@@ -23,6 +23,8 @@ class InteractionCreate(InputModel):
     customer_id: uuid.UUID | None = None
     contact_id: uuid.UUID | None = None
     user_id: uuid.UUID | None = None
+    # The campaign this touch belongs to (a webinar visit, a reply to a mailing).
+    campaign_id: uuid.UUID | None = None
 
 
 async def _check_subject(
@@ -48,7 +50,12 @@ INTERACTION_RULES = EntityRules(
     entity="interaction",
     create_input=InteractionCreate,
     update_input=partial(InteractionCreate, "InteractionUpdate"),
-    references={"customer_id": Customer, "contact_id": Contact, "user_id": User},
+    references={
+        "customer_id": Customer,
+        "contact_id": Contact,
+        "user_id": User,
+        "campaign_id": Campaign,
+    },
     unique=(),
     before_write=_check_subject,
 )
