@@ -18,8 +18,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models import (
     AutomationRule,
     Campaign,
-    CampaignMember,
-    Contact,
     Event,
     InteractionKind,
     Team,
@@ -29,7 +27,8 @@ from models import (
 )
 from models.webhooks import WebhookDelivery, WebhookEndpoint
 from resolvers.activities.service import INTERACTION_RULES
-from resolvers.campaigns.service import CAMPAIGN_MEMBER_RULES, CAMPAIGN_RULES
+from resolvers.campaigns.members import Selection, add_campaign_members
+from resolvers.campaigns.service import CAMPAIGN_MEMBER_RULES, CAMPAIGN_RULES, ExclusionReason
 from resolvers.crud import EntityRules, create_entity, update_entity, validation_errors
 from resolvers.customers.service import CONTACT_RULES, CUSTOMER_RULES
 from resolvers.deals.service import DEAL_RULES
@@ -308,6 +307,12 @@ async def run_action(
     return done
 
 
+SKIP_REASONS = {
+    ExclusionReason.NO_MARKETING_CONSENT: "no marketing consent",
+    ExclusionReason.ERASED: "erased",
+}
+
+
 async def _add_to_campaign(
     session: AsyncSession, context: RunContext, campaign_id: uuid.UUID
 ) -> dict[str, Any]:
@@ -317,22 +322,16 @@ async def _add_to_campaign(
     )
     if contact_id is None:
         return {"skipped": "no contact"}
-    contact = await session.get(Contact, contact_id)
-    if contact is None or not contact.marketing_opt_in:
-        return {"skipped": "no marketing consent", "contact_id": str(contact_id)}
-    members = table_of(CampaignMember)
-    existing = await session.scalar(
-        select(members.c.id).where(
-            members.c.campaign_id == campaign_id,
-            members.c.contact_id == contact_id,
-            members.c.deleted_at.is_(None),
-        )
+    # The campaign's own rules: consent, closed campaigns, members added once.
+    added = await add_campaign_members(
+        session, context.principal, campaign_id, Selection(contact_ids=[contact_id])
     )
-    if existing is not None:
-        return {"skipped": "already a member", "member_id": str(existing)}
-    values = {"campaign_id": campaign_id, "contact_id": contact_id}
-    member = await create_entity(session, context.principal, CAMPAIGN_MEMBER_RULES, values)
-    return {"member_id": str(member.id)}
+    if added.excluded:
+        reason = SKIP_REASONS[added.excluded[0].reason]
+        return {"skipped": reason, "contact_id": str(contact_id)}
+    if added.already_members:
+        return {"skipped": "already a member"}
+    return {"member_id": str(added.added[0].id)}
 
 
 async def _next_owner(session: AsyncSession, rule: AutomationRule, team_id: uuid.UUID) -> uuid.UUID:

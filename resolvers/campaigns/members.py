@@ -58,7 +58,7 @@ class Selection:
 
 
 async def _candidates(
-    session: AsyncSession, principal: Principal, selection: Selection, read: FilterReader
+    session: AsyncSession, principal: Principal, selection: Selection, read: FilterReader | None
 ) -> tuple[list[uuid.UUID], uuid.UUID | None]:
     given = [
         name
@@ -75,6 +75,8 @@ async def _candidates(
             raise ServiceError.single(
                 ErrorCode.VALIDATION, "the segment is not a segment of contacts", "segment_id"
             )
+        if read is None:
+            raise TypeError("adding a segment's members needs the reader of its stored filter")
         return await member_ids(session, principal, segment, read), segment.id
     spec = SPECS["contact"]
     conditions = visible_conditions(spec, principal, selection.filter)
@@ -106,9 +108,10 @@ async def add_campaign_members(
     principal: Principal,
     campaign_id: uuid.UUID,
     selection: Selection,
-    read: FilterReader,
+    read: FilterReader | None = None,
 ) -> AddedMembers:
-    """Add the selected contacts that consented to marketing and are not members yet."""
+    """Add the selected contacts that consented to marketing and are not members yet
+    (``read`` turns a segment's stored filter into a filter; needed for segments only)."""
     campaign = await get_row(session, principal, CAMPAIGN_RULES, campaign_id)
     if campaign.status in CLOSED:
         raise ServiceError.single(
