@@ -218,6 +218,33 @@ def _type_key(node: type[Node]) -> str:
     return "".join("_" + char.lower() if char.isupper() else char for char in name).lstrip("_")
 
 
+async def page_of(
+    info: Info,
+    type_name: str,
+    node: Any,
+    request: Any,
+    order_by: Any,
+    default_order: str,
+    conditions: Any,
+) -> Any:
+    """One page of the rows of ``type_name`` meeting ``conditions``, as a connection whose
+    total count is read only when asked for."""
+    spec = SPECS[type_name]
+    factory = info.context.session_factory
+    try:
+        order = resolve_ordering(type_name, order_by, default_order)
+        async with factory() as session:
+            page = await fetch_page(session, spec, order, request, conditions)
+    except InvalidArgumentError as exc:
+        raise bad_input(exc) from exc
+
+    async def count() -> int:
+        async with factory() as session:
+            return await count_rows(session, spec, conditions)
+
+    return build_connection(page, node, count)
+
+
 def list_field(
     type_name: str,
     node: Any,
@@ -246,19 +273,7 @@ def list_field(
         conditions = visible_conditions(
             spec, principal, checked_filter(filter), search, include_deleted
         )
-        factory = info.context.session_factory
-        try:
-            order = resolve_ordering(type_name, order_by, default_order)
-            async with factory() as session:
-                page = await fetch_page(session, spec, order, request, conditions)
-        except InvalidArgumentError as exc:
-            raise bad_input(exc) from exc
-
-        async def count() -> int:
-            async with factory() as session:
-                return await count_rows(session, spec, conditions)
-
-        return build_connection(page, node, count)
+        return await page_of(info, type_name, node, request, order_by, default_order, conditions)
 
     annotations: dict[str, Any] = {
         "info": Info,

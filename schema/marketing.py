@@ -25,15 +25,14 @@ from resolvers.errors import ErrorCode, InvalidArgumentError, ServiceError, User
 from resolvers.filtering import Filter
 from resolvers.graph import SPECS
 from resolvers.loaders import Loaders
-from resolvers.repository import count_rows, fetch_page
+from resolvers.repository import count_rows
 from schema.campaigns import Campaign, MemberStatus
 from schema.connections import (
     Connection,
-    build_connection,
     checked_request,
     load_node,
     order_input,
-    resolve_ordering,
+    page_of,
     to_one,
 )
 from schema.context import Info
@@ -45,7 +44,6 @@ from schema.customers import (
     CustomerFilter,
     CustomerOrder,
 )
-from schema.errors import bad_input
 from schema.filters import DateTimeFilter, IDFilter, StringFilter, enum_filter, to_filter
 from schema.node import Node
 from schema.permissions import can_read
@@ -186,21 +184,8 @@ class Segment(Node):
         self, info: Info, node: Any, first: int | None, after: str | None, order_by: Any, by: str
     ) -> Any:
         request = checked_request(first, after, None, None)
-        spec = SPECS[self.entity_type]
         conditions = member_conditions(self.row, info.context.principal, read_segment_filter)
-        factory = info.context.session_factory
-        try:
-            order = resolve_ordering(self.entity_type, order_by, by)
-            async with factory() as session:
-                page = await fetch_page(session, spec, order, request, conditions)
-        except InvalidArgumentError as exc:
-            raise bad_input(exc) from exc
-
-        async def count() -> int:
-            async with factory() as session:
-                return await count_rows(session, spec, conditions)
-
-        return build_connection(page, node, count)
+        return await page_of(info, self.entity_type, node, request, order_by, by, conditions)
 
 
 # --- attribution ---
