@@ -144,6 +144,12 @@ class ExclusionReason(StrEnum):
     ERASED = "erased"
 
 
+MESSAGES = {
+    ExclusionReason.NO_MARKETING_CONSENT: "the contact has not consented to marketing",
+    ExclusionReason.ERASED: "the contact's personal data was erased",
+}
+
+
 def exclusion_reason(marketing_opt_in: bool, erased_at: Any) -> ExclusionReason | None:
     """Why a contact may not be targeted by marketing, if it may not."""
     if erased_at is not None:
@@ -160,6 +166,12 @@ async def _member_before_write(
     changes: dict[str, Any],
     previous: Any,
 ) -> None:
+    if previous is None:  # a new member: marketing only reaches contacts who consented
+        contact = await session.get(Contact, changes["contact_id"])
+        assert contact is not None  # references were checked
+        if (reason := exclusion_reason(contact.marketing_opt_in, contact.erased_at)) is not None:
+            message = MESSAGES[reason]
+            raise ServiceError.single(ErrorCode.VALIDATION, message, "contact_id")
     _stamp_statuses(row, changes)
 
 

@@ -67,7 +67,7 @@ async def test_every_mutation_kind_is_audited(gql: Any, make: Any) -> None:
 async def test_creating_each_entity_is_audited(gql: Any, make: Any) -> None:
     await make.pipeline()
     customer = await make.customer()
-    contact = await make.contact(customer_id=customer.id)
+    contact = await make.contact(customer_id=customer.id, marketing_opt_in=True)
     campaign = await make.campaign()
     ticket = await make.ticket(customer_id=customer.id)
     await make.member(campaign_id=campaign.id, contact_id=contact.id)

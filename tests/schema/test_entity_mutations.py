@@ -118,7 +118,7 @@ async def test_campaign_ending_before_it_starts_is_refused(gql: Any) -> None:
 
 async def test_adding_a_contact_to_a_campaign_twice_is_a_duplicate(gql: Any, make: Any) -> None:
     campaign = await make.campaign()
-    contact = await make.contact()
+    contact = await make.contact(marketing_opt_in=True)
     query = """mutation($c: ID!, $p: ID!) { createCampaignMember(input: {campaignId: $c, contactId: $p}) {
         campaignMember { status } errors { code } } }"""
     variables = {"c": gid("Campaign", campaign), "p": gid("Contact", contact)}
@@ -132,7 +132,8 @@ async def test_adding_a_contact_to_a_campaign_twice_is_a_duplicate(gql: Any, mak
 
 async def test_member_responding_records_when(gql: Any, make: Any) -> None:
     member = await make.member(
-        campaign_id=(await make.campaign()).id, contact_id=(await make.contact()).id
+        campaign_id=(await make.campaign()).id,
+        contact_id=(await make.contact(marketing_opt_in=True)).id,
     )
 
     data = await gql(

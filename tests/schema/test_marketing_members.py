@@ -200,3 +200,18 @@ async def test_member_status_change_emits_the_status_event(
         "campaign_member.responded",
         "campaign_member.updated",
     ]
+
+
+async def test_a_single_member_without_consent_is_refused(gql: Any, make: Any) -> None:
+    contact = await make.contact()
+    campaign = await make.campaign()
+
+    data = await gql(
+        "mutation($c: ID!, $p: ID!) { createCampaignMember(input: {campaignId: $c, contactId: $p}) { campaignMember { id } errors { code field } } }",
+        {"c": gid("Campaign", campaign), "p": gid("Contact", contact)},
+    )
+
+    assert data["createCampaignMember"] == {
+        "campaignMember": None,
+        "errors": [{"code": "VALIDATION", "field": ["input", "contactId"]}],
+    }

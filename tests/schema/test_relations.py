@@ -11,7 +11,9 @@ async def _graph(make: Any) -> dict[str, Any]:
     owner = await make.user(name="Olivia", team_id=team.id)
     _, stages = await make.pipeline()
     customer = await make.customer(name="Acme", owner_id=owner.id)
-    contact = await make.contact(customer_id=customer.id, last_name="Lee", owner_id=owner.id)
+    contact = await make.contact(
+        customer_id=customer.id, last_name="Lee", owner_id=owner.id, marketing_opt_in=True
+    )
     campaign = await make.campaign(name="Spring")
     member = await make.member(campaign_id=campaign.id, contact_id=contact.id)
     deal = await make.deal(
