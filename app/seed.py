@@ -219,6 +219,10 @@ class Seeder:
                 amount=deal["amount"],
                 currency="EUR",
                 created_at=created,
+                # The deal's only change: see `derive_stage_history`.
+                left_at=None,
+                entry=1,
+                reached_position=None if stage["kind"] == "lost" else stage["position"],
             )
         for index in range(2):
             ticket = self.add(

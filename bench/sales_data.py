@@ -88,12 +88,18 @@ STATEMENTS = [
               CASE WHEN final = 4 AND h % 7 <> 0 THEN pg_temp.uid('reason', h % 5) END,
               created, created, 1
        FROM ({DEALS}) AS d""",
+    # The derived columns as `derive_stage_history` sets them: each deal enters each stage once;
+    # it leaves change k at change k + 1; from change k on, it reaches Won (3) if it was won,
+    # else its deepest open stage, and nothing non-lost from its Lost change.
     f"""INSERT INTO deal_stage_changes (id, deal_id, from_stage_id, to_stage_id, changed_at,
-                                        amount, currency, created_at, updated_at, version)
+                                        amount, currency, created_at, updated_at, version,
+                                        left_at, entry, reached_position)
        SELECT gen_random_uuid(), pg_temp.uid('deal', g),
               CASE WHEN k > 0 THEN pg_temp.uid('stage', p * 10 + k - 1) END,
               pg_temp.uid('stage', p * 10 + CASE WHEN k > depth THEN final ELSE k END),
-              created + k * step, amount, currency, created + k * step, created + k * step, 1
-       FROM ({DEALS}) AS d
-       CROSS JOIN LATERAL generate_series(0, depth + CASE WHEN closed THEN 1 ELSE 0 END) k""",
+              created + k * step, amount, currency, created + k * step, created + k * step, 1,
+              CASE WHEN k < last THEN created + (k + 1) * step END, 1,
+              CASE WHEN closed AND final = 3 THEN 3 WHEN k <= depth THEN depth END
+       FROM (SELECT *, depth + CASE WHEN closed THEN 1 ELSE 0 END AS last FROM ({DEALS}) AS r) AS d
+       CROSS JOIN LATERAL generate_series(0, last) k""",
 ]

@@ -104,6 +104,13 @@ class DealStageChange(Entity, table=True):
     changed_by_id: uuid.UUID | None = Field(default=None, foreign_key="users.id", index=True)
     amount: Decimal = Field(sa_type=MONEY)
     currency: str = Field(sa_type=String(3))
+    # Derived from the deal's history, kept on every change (`derive_stage_history` in
+    # `resolvers.deals.service`) so that the all-time funnel needs no window: when the deal left
+    # `to_stage_id` (its next change), which entry into that stage this is (1 = first), and the
+    # highest position of a non-lost stage of that pipeline entered with this change or later.
+    left_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    entry: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
+    reached_position: int | None = Field(default=None)
 
 
 class Product(Entity, SoftDeletable, table=True):

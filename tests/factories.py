@@ -32,7 +32,7 @@ from resolvers.customers.service import CONTACT_RULES, CUSTOMER_RULES
 from resolvers.deals.lost_reasons import LOST_REASON_RULES
 from resolvers.deals.pipelines import DEFAULT_FORECAST
 from resolvers.deals.products import PRODUCT_RULES
-from resolvers.deals.service import DEAL_RULES
+from resolvers.deals.service import DEAL_RULES, derive_stage_history
 from resolvers.principal import SYSTEM
 from resolvers.privacy.consents import record_consent
 from resolvers.purchases.service import PURCHASE_RULES
@@ -224,6 +224,8 @@ class Factory:
                     )
                 )
                 previous = to_stage
+            await session.flush()
+            await session.execute(derive_stage_history([deal.id]))
         return deal
 
     async def exchange_rate(

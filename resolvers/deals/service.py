@@ -4,10 +4,11 @@ history, and the amount their line items make."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Update, case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import (
@@ -179,6 +180,8 @@ async def _record_stage_change(
             currency=row.currency,
         )
     )
+    await session.flush()
+    await session.execute(derive_stage_history([row.id]))
     if previous is None:
         return  # a new deal: `deal.created` says where it starts
     stage = await session.get(Stage, row.stage_id)
@@ -193,6 +196,45 @@ async def _record_stage_change(
         data["lost_reason_id"] = str(row.lost_reason_id)
     for event_type in events:
         record_event(session, principal, event_type, "deal", row.id, row.version, data)
+
+
+def derive_stage_history(deal_ids: Collection[uuid.UUID] | None = None) -> Update:
+    """Set the derived columns of the stage changes of ``deal_ids`` (all deals: None) from
+    their history, in (changed_at, id) order: ``left_at`` (the deal's next change), ``entry``
+    (1 for the deal's first entry into that stage) and ``reached_position`` (the highest position
+    of a non-lost stage of the same pipeline entered with this change or later)."""
+    changes, stages = table_of(DealStageChange), table_of(Stage)
+    order = (changes.c.changed_at, changes.c.id)
+    derived = (
+        select(
+            changes.c.id,
+            func.lead(changes.c.changed_at)
+            .over(partition_by=changes.c.deal_id, order_by=order)
+            .label("left_at"),
+            func.row_number()
+            .over(partition_by=(changes.c.deal_id, changes.c.to_stage_id), order_by=order)
+            .label("entry"),
+            func.max(case((stages.c.kind != StageKind.LOST.value, stages.c.position)))
+            .over(
+                partition_by=(changes.c.deal_id, stages.c.pipeline_id),
+                order_by=order,
+                rows=(0, None),
+            )
+            .label("reached_position"),
+        )
+        .select_from(changes.join(stages, stages.c.id == changes.c.to_stage_id))
+        .where(*([] if deal_ids is None else [changes.c.deal_id.in_(deal_ids)]))
+        .subquery("derived")
+    )
+    return (
+        update(changes)
+        .where(changes.c.id == derived.c.id)
+        .values(
+            left_at=derived.c.left_at,
+            entry=derived.c.entry,
+            reached_position=derived.c.reached_position,
+        )
+    )
 
 
 DEAL_RULES = EntityRules(

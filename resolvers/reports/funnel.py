@@ -98,13 +98,19 @@ def _stage(row: Any) -> FunnelStage:
 def _history(scope: Scope, pipeline_id: uuid.UUID) -> Subquery:
     """The stage changes of the deals in scope, each with: when the deal left that stage, the
     highest position of a later non-lost stage of this pipeline it reached, whether it is the
-    deal's first entry into that stage (`nth` = 1), and the deal's current stage and amount."""
+    deal's first entry into that stage (`nth` = 1), and the deal's current stage and amount.
+
+    Over all time these are the columns each change keeps (`derive_stage_history`); from a
+    period start on they are computed here, with windows that start at the period start."""
+    if scope.filter.start is None:
+        return _stored_history(scope, pipeline_id)
     changes = stage_changes
     # One window for both (LEAD ignores the frame), so PostgreSQL computes them in one pass;
     # the current row in the frame does not change whether a later position is higher.
+    order = (changes.c.changed_at, changes.c.id)  # the order of `derive_stage_history`
     window: dict[str, Any] = {
         "partition_by": changes.c.deal_id,
-        "order_by": changes.c.changed_at,
+        "order_by": order,
         "rows": (0, None),
     }
     forward = case(
@@ -126,7 +132,7 @@ def _history(scope: Scope, pipeline_id: uuid.UUID) -> Subquery:
             func.row_number()
             .over(
                 partition_by=(changes.c.deal_id, changes.c.to_stage_id),
-                order_by=changes.c.changed_at,
+                order_by=order,
             )
             .label("nth"),
         )
@@ -137,10 +143,39 @@ def _history(scope: Scope, pipeline_id: uuid.UUID) -> Subquery:
         )
         .where(*scope.deal_conditions(), deals.c.pipeline_id == pipeline_id)
     )
-    if scope.filter.start is not None:
-        # The windows look forward only (and `nth` counts from the period start): changes
-        # before the period change nothing.
-        statement = statement.where(changes.c.changed_at >= day_start(scope.filter.start))
+    # The windows look forward only (and `nth` counts from the period start): changes before
+    # the period change nothing.
+    statement = statement.where(changes.c.changed_at >= day_start(scope.filter.start))
+    return statement.subquery("history")
+
+
+def _stored_history(scope: Scope, pipeline_id: uuid.UUID) -> Subquery:
+    """`_history` over all time, from the columns each change keeps: no window, no sort; only
+    changes into this pipeline's stages (the funnel shows no others)."""
+    changes = stage_changes
+    statement = (
+        select(
+            changes.c.to_stage_id,
+            changes.c.changed_at,
+            stages.c.position,
+            deals.c.stage_id.label("current_stage_id"),
+            deals.c.currency,
+            deals.c.amount,
+            changes.c.left_at,
+            changes.c.reached_position.label("later_position"),
+            changes.c.entry.label("nth"),
+        )
+        .select_from(
+            changes.join(stages, stages.c.id == changes.c.to_stage_id).join(
+                deals, deals.c.id == changes.c.deal_id
+            )
+        )
+        .where(
+            *scope.deal_conditions(),
+            deals.c.pipeline_id == pipeline_id,
+            stages.c.pipeline_id == pipeline_id,
+        )
+    )
     return statement.subquery("history")
 
 

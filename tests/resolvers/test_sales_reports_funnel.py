@@ -7,10 +7,17 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from models import DealStageChange
+from resolvers.crud import update_entity
+from resolvers.deals.service import DEAL_RULES
+from resolvers.principal import SYSTEM
 from resolvers.reports.funnel import Funnel, FunnelStage, sales_funnel
 from resolvers.reports.scope import ReportFilter, Scope
+from resolvers.tables import table_of
+from resolvers.unit_of_work import unit_of_work
 from tests.conftest import ADMIN
 
 Q1 = ReportFilter(start=date(2026, 1, 1), end=date(2026, 3, 31))
@@ -151,3 +158,85 @@ async def test_funnel_leaves_out_other_pipelines_and_deleted_deals(
     stages = _by_name(await _funnel(session_factory))
 
     assert stages["Lead"].entered == 4
+
+
+async def test_funnel_over_all_time_equals_the_windows_over_the_whole_history(
+    make: Any, session_factory: Any, funnel_data: Any
+) -> None:
+    s = funnel_data["stages"]
+    lead, proposal, negotiation, won, lost = (
+        s[name] for name in ("Lead", "Proposal", "Negotiation", "Won", "Lost")
+    )
+    _, other = await make.sales_pipeline()
+    # Skips, re-entries, going back, Lost then reopened, and a deal that came from another
+    # pipeline (its Negotiation there does not count as reaching this one's).
+    await make.sales_deal([(lead, at(1, 3)), (negotiation, at(1, 9)), (won, at(2, 2))])
+    await make.sales_deal(
+        [
+            (lead, at(1, 4)),
+            (proposal, at(1, 8)),
+            (lead, at(1, 12)),
+            (proposal, at(2, 3)),
+            (lost, at(2, 20)),
+            (lead, at(3, 5)),
+        ],
+        amount=Decimal(700),
+    )
+    await make.sales_deal(
+        [(other["Negotiation"], at(11, 2, 2025)), (lead, at(1, 6)), (proposal, at(1, 7))]
+    )
+
+    all_time = await _funnel(session_factory, ReportFilter())
+    # From a start before any change, the period path's windows see the whole history.
+    windows = await _funnel(session_factory, ReportFilter(start=date(2000, 1, 1)))
+
+    assert all_time == windows
+    stages = _by_name(all_time)
+    # Lead: A, B, C, D, E of the fixture and the three above; D and the reopened deal are there.
+    assert (stages["Lead"].entered, stages["Lead"].still_there) == (8, 2)
+    # A, B, E, the skip to Negotiation, the re-entering deal, the one from the other pipeline.
+    assert stages["Lead"].converted == 6
+    # Proposal: A, B, E, the re-entering deal (once), the one from the other pipeline.
+    assert (stages["Proposal"].entered, stages["Proposal"].converted) == (5, 2)
+    assert (stages["Negotiation"].entered, stages["Negotiation"].converted) == (2, 1)
+
+
+async def test_moving_a_deal_keeps_when_it_left_each_stage_its_entries_and_how_far_it_went(
+    make: Any, session_factory: Any
+) -> None:
+    _, s = await make.sales_pipeline()
+    reason = await make.lost_reason()
+    customer = await make.customer()
+    deal = await make.deal(
+        customer_id=customer.id, pipeline_id=s["Lead"].pipeline_id, stage_id=s["Lead"].id
+    )
+    # Skip to Negotiation, back to Proposal, Negotiation again, then Lost.
+    for name in ("Negotiation", "Proposal", "Negotiation", "Lost"):
+        values: dict[str, Any] = {"stage_id": s[name].id}
+        if name == "Lost":
+            values["lost_reason_id"] = reason.id
+        async with unit_of_work(session_factory) as session:
+            await update_entity(session, SYSTEM, DEAL_RULES, deal.id, values)
+
+    async with session_factory() as session:
+        changes = table_of(DealStageChange)
+        rows = (
+            await session.execute(
+                select(changes)
+                .where(changes.c.deal_id == deal.id)
+                .order_by(changes.c.changed_at, changes.c.id)
+            )
+        ).all()
+
+    names = {stage.id: name for name, stage in s.items()}
+    assert [names[row.to_stage_id] for row in rows] == [
+        "Lead",
+        "Negotiation",
+        "Proposal",
+        "Negotiation",
+        "Lost",
+    ]
+    assert [row.left_at for row in rows] == [row.changed_at for row in rows[1:]] + [None]
+    assert [row.entry for row in rows] == [1, 1, 1, 2, 1]
+    # Negotiation (2) is the furthest non-lost stage reached from each change but Lost.
+    assert [row.reached_position for row in rows] == [2, 2, 2, 2, None]
