@@ -17,6 +17,7 @@ from resolvers.crud import EntityRules, create_entity, get_row, update_entity
 from resolvers.deals.fields import NotNull, Percent, StageName
 from resolvers.deals.lookup import row_for_argument
 from resolvers.deals.positions import next_position, reorder
+from resolvers.deals.service import derive_stage_history
 from resolvers.errors import ErrorCode, ServiceError
 from resolvers.inputs import InputModel, Name
 from resolvers.principal import Principal
@@ -108,6 +109,14 @@ async def _check_stage(
     _check_forecast(kind, ForecastCategory(changes.get("forecast_category", row.forecast_category)))
 
 
+async def _rederive_on_kind_change(
+    session: AsyncSession, principal: Principal, row: Any, changes: dict[str, Any], previous: Any
+) -> None:
+    """A stage that becomes (or stops being) lost changes how far its deals went."""
+    if previous is not None and "kind" in changes and previous["kind"] != row.kind:
+        await session.execute(derive_stage_history(pipeline_id=row.pipeline_id))
+
+
 STAGE_RULES = EntityRules(
     model=Stage,
     entity="stage",
@@ -116,8 +125,12 @@ STAGE_RULES = EntityRules(
     references={"pipeline_id": Pipeline},
     unique=(("pipeline_id", "name"),),
     before_write=_check_stage,
+    after_write=_rederive_on_kind_change,
 )
-_STAGE_PLACEMENT = dataclasses.replace(STAGE_RULES, update_input=StagePlacement, before_write=None)
+# Reordering re-derives the history once, after all the moves.
+_STAGE_PLACEMENT = dataclasses.replace(
+    STAGE_RULES, update_input=StagePlacement, before_write=None, after_write=None
+)
 
 
 async def _keep_one_default(
@@ -183,6 +196,8 @@ async def reorder_stages(
     )
     current = await session.scalars(select(stages.c.id).where(stages.c.pipeline_id == pipeline.id))
     await reorder(session, principal, _STAGE_PLACEMENT, current.all(), stage_ids, "stage_ids")
+    # How far deals went is kept in positions: the pipeline's history follows the new order.
+    await session.execute(derive_stage_history(pipeline_id=pipeline.id))
     return pipeline
 
 

@@ -198,8 +198,11 @@ async def _record_stage_change(
         record_event(session, principal, event_type, "deal", row.id, row.version, data)
 
 
-def derive_stage_history(deal_ids: Collection[uuid.UUID] | None = None) -> Update:
-    """Set the derived columns of the stage changes of ``deal_ids`` (all deals: None) from
+def derive_stage_history(
+    deal_ids: Collection[uuid.UUID] | None = None, pipeline_id: uuid.UUID | None = None
+) -> Update:
+    """Set the derived columns of the stage changes of ``deal_ids`` (or of the deals that were
+    ever in a stage of ``pipeline_id``; all deals: neither) from
     their history, in (changed_at, id) order: ``left_at`` (the deal's next change), ``entry``
     (1 for the deal's first entry into that stage) and ``reached_position`` (the highest position
     of a non-lost stage of the same pipeline entered with this change or later)."""
@@ -223,7 +226,7 @@ def derive_stage_history(deal_ids: Collection[uuid.UUID] | None = None) -> Updat
             .label("reached_position"),
         )
         .select_from(changes.join(stages, stages.c.id == changes.c.to_stage_id))
-        .where(*([] if deal_ids is None else [changes.c.deal_id.in_(deal_ids)]))
+        .where(*_history_of(deal_ids, pipeline_id))
         .subquery("derived")
     )
     return (
@@ -235,6 +238,21 @@ def derive_stage_history(deal_ids: Collection[uuid.UUID] | None = None) -> Updat
             reached_position=derived.c.reached_position,
         )
     )
+
+
+def _history_of(deal_ids: Collection[uuid.UUID] | None, pipeline_id: uuid.UUID | None) -> list[Any]:
+    changes, stages = table_of(DealStageChange), table_of(Stage)
+    conditions: list[Any] = []
+    if deal_ids is not None:
+        conditions.append(changes.c.deal_id.in_(deal_ids))
+    if pipeline_id is not None:
+        ever_there = (
+            select(changes.c.deal_id)
+            .join(stages, stages.c.id == changes.c.to_stage_id)
+            .where(stages.c.pipeline_id == pipeline_id)
+        )
+        conditions.append(changes.c.deal_id.in_(ever_there))
+    return conditions
 
 
 DEAL_RULES = EntityRules(

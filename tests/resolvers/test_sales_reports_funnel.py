@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from models import DealStageChange
 from resolvers.crud import update_entity
+from resolvers.deals.pipelines import reorder_stages
 from resolvers.deals.service import DEAL_RULES
 from resolvers.principal import SYSTEM
 from resolvers.reports.funnel import Funnel, FunnelStage, sales_funnel
@@ -240,3 +241,25 @@ async def test_moving_a_deal_keeps_when_it_left_each_stage_its_entries_and_how_f
     assert [row.entry for row in rows] == [1, 1, 1, 2, 1]
     # Negotiation (2) is the furthest non-lost stage reached from each change but Lost.
     assert [row.reached_position for row in rows] == [2, 2, 2, 2, None]
+
+
+async def test_reordering_stages_rederives_how_far_deals_went(
+    make: Any, session_factory: Any
+) -> None:
+    pipeline, s = await make.sales_pipeline()
+    customer = await make.customer()
+    deal = await make.deal(
+        customer_id=customer.id, pipeline_id=pipeline.id, stage_id=s["Proposal"].id
+    )
+    # Negotiation moves to the front: Negotiation 0, Lead 1, Proposal 2, Won 3, Lost 4.
+    order = ["Negotiation", "Lead", "Proposal", "Won", "Lost"]
+
+    async with unit_of_work(session_factory) as session:
+        await reorder_stages(session, SYSTEM, pipeline.id, [s[name].id for name in order])
+
+    async with session_factory() as session:
+        changes = table_of(DealStageChange)
+        reached = await session.scalar(
+            select(changes.c.reached_position).where(changes.c.deal_id == deal.id)
+        )
+    assert reached == 2  # Proposal's new position, not its old 1
