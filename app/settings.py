@@ -89,6 +89,25 @@ class Settings(BaseSettings):
         description="How long the automation engine waits for a transaction holding an earlier "
         "outbox position to commit before it reads past the gap.",
     )
+    ticket_reopen_window_days: int = Field(
+        default=7, ge=0, description="How long after resolution a ticket may be reopened."
+    )
+    sla_poll_seconds: float = Field(
+        default=60.0, gt=0, description="How often the SLA job looks for breached targets."
+    )
+    files_dir: Path = Field(
+        default=Path("var/files").absolute(),
+        description="Where uploaded import files, error reports and export files are kept.",
+    )
+    import_batch_size: int = Field(
+        default=1000, gt=0, description="Rows an import commits per transaction."
+    )
+    import_max_upload_bytes: int = Field(
+        default=1_000_000_000, gt=0, description="Largest file `startImport` accepts."
+    )
+    export_link_ttl_seconds: int = Field(
+        default=3600, gt=0, description="How long an export's download link works."
+    )
     pull_poll_seconds: float = Field(
         default=30.0, gt=0, description="How often the scheduler looks for pulls that are due."
     )

@@ -11,8 +11,14 @@ from sqlmodel import SQLModel
 import models  # noqa: F401  (registers every table on the metadata)
 from app.db import create_engine
 from app.settings import get_settings
+from models.knowledge import SEARCH_OBJECTS
 
 target_metadata = SQLModel.metadata
+
+
+def _modelled(name: str | None, type_: str, *_: object) -> bool:
+    """Leave out the per-database full-text search objects (and FTS5's shadow tables)."""
+    return not (name and (name in SEARCH_OBJECTS or name.startswith("kb_articles_fts")))
 
 
 def _url() -> str:
@@ -25,6 +31,7 @@ def _run(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=_modelled,
     )
     with context.begin_transaction():
         context.run_migrations()

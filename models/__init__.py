@@ -2,6 +2,7 @@
 
 from models.activities import Interaction, InteractionKind
 from models.base import Entity, SoftDeletable, UTCDateTime, utcnow
+from models.bulk import ExportJob, FileFormat, ImportJob, ImportRowError, JobStatus
 from models.campaigns import (
     AutomationRule,
     AutomationRun,
@@ -39,11 +40,23 @@ from models.integrations import (
     IdempotencyKey,
     InboundMessage,
 )
+from models.knowledge import ArticleStatus, KbArticle, KbArticleTicket, KbArticleVote
 from models.privacy import Consent, ConsentPurpose
 from models.purchases import Purchase, PurchaseKind, PurchaseLine, PurchaseStatus
 from models.security import ApiClient, AuditEntry
-from models.tickets import Ticket, TicketChannel, TicketComment, TicketPriority, TicketStatus
-from models.users import Role, Team, User
+from models.tickets import (
+    BusinessCalendar,
+    SlaBreach,
+    SlaPolicy,
+    SlaTarget,
+    SlaTargetKind,
+    Ticket,
+    TicketChannel,
+    TicketComment,
+    TicketPriority,
+    TicketStatus,
+)
+from models.users import Role, Team, TicketAssignment, User
 from models.webhooks import (
     DeliveryStatus,
     EndpointState,
@@ -54,10 +67,12 @@ from models.webhooks import (
 
 __all__ = [
     "ApiClient",
+    "ArticleStatus",
     "AuditEntry",
     "AutomationRule",
     "AutomationRun",
     "AutomationRunStatus",
+    "BusinessCalendar",
     "Campaign",
     "CampaignChannel",
     "CampaignCost",
@@ -78,12 +93,20 @@ __all__ = [
     "Entity",
     "Event",
     "ExchangeRate",
+    "ExportJob",
     "ExternalRef",
+    "FileFormat",
     "ForecastCategory",
     "IdempotencyKey",
+    "ImportJob",
+    "ImportRowError",
     "InboundMessage",
     "Interaction",
     "InteractionKind",
+    "JobStatus",
+    "KbArticle",
+    "KbArticleTicket",
+    "KbArticleVote",
     "LifecycleStage",
     "LostReason",
     "MemberStatus",
@@ -98,12 +121,17 @@ __all__ = [
     "Segment",
     "SegmentKind",
     "SegmentMember",
+    "SlaBreach",
+    "SlaPolicy",
+    "SlaTarget",
+    "SlaTargetKind",
     "SoftDeletable",
     "Stage",
     "StageKind",
     "StreamCursor",
     "Team",
     "Ticket",
+    "TicketAssignment",
     "TicketChannel",
     "TicketComment",
     "TicketPriority",

@@ -53,6 +53,8 @@ class Customer(Entity, SoftDeletable, table=True):
     country: str | None = Field(default=None, sa_type=String(2), index=True)
     tags: list[str] = Field(default_factory=list, sa_type=JSON)
     credit_status: CreditStatus | None = Field(default=None, sa_type=String(32), index=True)
+    # Service tier (e.g. gold): selects the SLA policy of that tier.
+    tier: str | None = Field(default=None, sa_type=String(50), index=True)
     external_id: str | None = Field(default=None, sa_type=String(200))
 
 

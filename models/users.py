@@ -20,10 +20,28 @@ class Role(StrEnum):
     READ_ONLY = "read_only"
 
 
+class TicketAssignment(StrEnum):
+    """How new tickets for a team find an assignee."""
+
+    NONE = "none"
+    ROUND_ROBIN = "round_robin"
+    LEAST_LOADED = "least_loaded"
+
+
 class Team(Entity, table=True):
     __tablename__ = "teams"
+    __table_args__ = (
+        enum_check("ticket_assignment", TicketAssignment, "ck_teams_ticket_assignment"),
+    )
 
     name: str = Field(sa_type=String(200), unique=True)
+    ticket_assignment: TicketAssignment = Field(
+        default=TicketAssignment.NONE,
+        sa_type=String(32),
+        sa_column_kwargs={"server_default": "none"},
+    )
+    # Round-robin position: the member who got the last ticket (no foreign key: users point here).
+    last_assigned_user_id: uuid.UUID | None = Field(default=None)
 
 
 class User(Entity, table=True):

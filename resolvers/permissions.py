@@ -25,6 +25,13 @@ class Scope(StrEnum):
     CAMPAIGNS_WRITE = "campaigns:write"
     TICKETS_READ = "tickets:read"
     TICKETS_WRITE = "tickets:write"
+    # SLA policies, business calendars and teams' ticket assignment.
+    SERVICE_MANAGE = "service:manage"
+    KNOWLEDGE_READ = "knowledge:read"
+    KNOWLEDGE_WRITE = "knowledge:write"
+    # Bulk import (also needs the type's write scope) and export (also its read scope).
+    DATA_IMPORT = "data:import"
+    DATA_EXPORT = "data:export"
     USERS_READ = "users:read"
     PII_READ = "pii:read"
     WEBHOOKS_MANAGE = "webhooks:manage"
@@ -70,6 +77,8 @@ ROLE_SCOPES: dict[str, frozenset[Scope]] = {
         "contacts:read",
         "tickets:read",
         "tickets:write",
+        "knowledge:read",
+        "knowledge:write",
         "interactions:read",
         "interactions:write",
         "users:read",
