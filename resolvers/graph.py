@@ -29,6 +29,7 @@ from models import (
     DealStageChange,
     ExchangeRate,
     Interaction,
+    KbArticle,
     LostReason,
     Pipeline,
     Product,
@@ -70,6 +71,7 @@ campaigns = table_of(Campaign)
 members = table_of(CampaignMember)
 campaign_costs = table_of(CampaignCost)
 segments = table_of(Segment)
+kb_articles = table_of(KbArticle)
 tickets = table_of(Ticket)
 comments = table_of(TicketComment)
 api_clients = table_of(ApiClient)
@@ -344,6 +346,23 @@ SPECS: Mapping[str, FilterSpec] = {
         soft_delete=segments.c.deleted_at,
         search=(segments.c.name,),
     ),
+    "kb_article": FilterSpec(
+        kb_articles,
+        _fields(
+            kb_articles,
+            "title",
+            "category",
+            "status",
+            "author_id",
+            "published_at",
+            "created_at",
+            "updated_at",
+            "deleted_at",
+        ),
+        {"author": _one("user", kb_articles.c.author_id, users)},
+        soft_delete=kb_articles.c.deleted_at,
+        search=(kb_articles.c.title,),
+    ),
     "ticket": FilterSpec(
         tickets,
         _fields(
@@ -481,6 +500,11 @@ ORDERINGS: Mapping[str, Mapping[str, KeyedColumnElement[Any]]] = {
     },
     "campaign_cost": {"incurred_on": campaign_costs.c.incurred_on},
     "segment": {"name": segments.c.name, "created_at": segments.c.created_at},
+    "kb_article": {
+        "title": kb_articles.c.title,
+        "created_at": kb_articles.c.created_at,
+        "updated_at": kb_articles.c.updated_at,
+    },
     "ticket": {
         "subject": tickets.c.subject,
         "created_at": tickets.c.created_at,

@@ -135,6 +135,7 @@ READ_SCOPES: dict[str, Scope] = {
     "connection": Scope.CONNECTORS_MANAGE,
     "automation_rule": Scope.CAMPAIGNS_READ,
     "automation_run": Scope.CAMPAIGNS_READ,
+    "kb_article": Scope.KNOWLEDGE_READ,
 }
 
 # The scope that writing each entity needs.
@@ -156,4 +157,5 @@ WRITE_SCOPES: dict[str, Scope] = {
     "ticket_comment": Scope.TICKETS_WRITE,
     # Marketing automation; each action also needs the scope of what it writes.
     "automation_rule": Scope.CAMPAIGNS_WRITE,
+    "kb_article": Scope.KNOWLEDGE_WRITE,
 }

@@ -70,6 +70,10 @@ EVENT_TYPES: dict[str, str] = {
     "user.deactivated": "A user left: deactivated, tokens refused, open work reassigned.",
     "team.created": "A team was created.",
     "team.updated": "A team was renamed.",
+    **{
+        f"kb_article.{action}": f"A knowledge base article was {action}."
+        for action in ("created", "updated", "deleted", "restored", "published")
+    },
 }
 
 

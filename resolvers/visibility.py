@@ -23,6 +23,7 @@ from models import (
     TicketComment,
     User,
 )
+from resolvers.knowledge.visibility import article_filter
 from resolvers.principal import Principal, PrincipalKind
 from resolvers.tables import table_of
 
@@ -61,6 +62,8 @@ def _visible_customer_ids(principal: Principal) -> Select[Any]:
 
 def row_filter(table_name: str, principal: Principal) -> ColumnElement[bool] | None:
     """The condition rows of a table must meet for ``principal``; None when all pass."""
+    if table_name == "kb_articles":  # by scope, not role: drafts are for writers only
+        return article_filter(principal)
     if principal.kind is not PrincipalKind.USER or principal.user_id is None:
         return None
     if principal.role in TEAM_SCOPED_ROLES:

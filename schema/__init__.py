@@ -23,6 +23,7 @@ from schema.clients import API_CLIENT_MUTATIONS
 from schema.customers import Contact, Customer
 from schema.deals import Deal
 from schema.integrations import IntegrationMutation
+from schema.knowledge_mutations import KnowledgeMutation, knowledge_mutations
 from schema.marketing_mutations import MarketingMutation, marketing_mutations
 from schema.mutations import entity_mutations
 from schema.privacy import PRIVACY_MUTATIONS
@@ -76,6 +77,8 @@ def _mutation_type() -> type:
     fields.update(_fields_of(WebhookMutation))
     fields.update(_fields_of(IntegrationMutation))
     fields.update(_fields_of(AutomationMutation))
+    fields.update(knowledge_mutations())
+    fields.update(_fields_of(KnowledgeMutation))
     return strawberry.type(type("Mutation", (), fields))
 
 

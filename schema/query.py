@@ -52,6 +52,14 @@ from schema.deals import (
 from schema.errors import bad_input
 from schema.ids import decode_id
 from schema.integrations import CONNECTIONS, CONNECTORS, Connection
+from schema.knowledge import (
+    KB_ARTICLES_FOR_TICKET,
+    SEARCH_KB_ARTICLES,
+    SUGGESTED_KB_ARTICLES,
+    KbArticle,
+    KbArticleFilter,
+    KbArticleOrder,
+)
 from schema.marketing import CAMPAIGN_PERFORMANCE, Segment, SegmentFilter, SegmentOrder
 from schema.node import Node
 from schema.privacy import EXPORT_PERSONAL_DATA
@@ -113,6 +121,7 @@ NODE_TYPES: dict[str, tuple[type[Node], str]] = {
         (Connection, "connection"),
         (AutomationRule, "automation_rule"),
         (AutomationRun, "automation_run"),
+        (KbArticle, "kb_article"),
     )
 }
 
@@ -249,3 +258,14 @@ class Query:
     sales_forecast = SALES_FORECAST
     win_loss = WIN_LOSS
     pipeline_velocity = PIPELINE_VELOCITY
+    kb_articles = list_field(
+        "kb_article",
+        KbArticle,
+        KbArticleFilter,
+        KbArticleOrder,
+        "title",
+        "Knowledge base articles (drafts and the trash for knowledge:write only).",
+    )
+    search_kb_articles = SEARCH_KB_ARTICLES
+    suggested_kb_articles = SUGGESTED_KB_ARTICLES
+    kb_articles_for_ticket = KB_ARTICLES_FOR_TICKET

@@ -1,0 +1,1 @@
+"""The knowledge base: articles, their full-text search, ticket links and votes."""
