@@ -233,3 +233,27 @@ async def test_articles_are_relay_nodes(gql: GraphQLClient) -> None:
     )
 
     assert data == {"node": {"title": "Reset your password"}}
+
+
+async def test_readers_vote_on_published_articles(
+    http: httpx.AsyncClient, settings: Any, make: Any, draft_and_published: dict[str, Any]
+) -> None:
+    reader = await partner_with(make, http, settings, "knowledge:read")
+    vote = """
+    mutation($id: ID!, $helpful: Boolean!) {
+      voteKbArticle(articleId: $id, helpful: $helpful) {
+        kbArticle { helpfulCount notHelpfulCount } errors { code field }
+      }
+    }
+    """
+    article_id = draft_and_published["published"]["id"]
+
+    await reader(vote, {"id": article_id, "helpful": True})
+    data = await reader(vote, {"id": article_id, "helpful": False})
+    draft = await reader(vote, {"id": draft_and_published["draft"]["id"], "helpful": True})
+
+    assert data["voteKbArticle"] == {
+        "kbArticle": {"helpfulCount": 0, "notHelpfulCount": 1},
+        "errors": [],
+    }
+    assert draft["voteKbArticle"]["errors"] == [{"code": "NOT_FOUND", "field": ["articleId"]}]
