@@ -65,6 +65,7 @@ from schema.node import Node
 from schema.privacy import EXPORT_PERSONAL_DATA
 from schema.purchases import Purchase, PurchaseFilter, PurchaseLine, PurchaseOrder
 from schema.reports import PIPELINE_VELOCITY, SALES_FORECAST, SALES_FUNNEL, WIN_LOSS
+from schema.service_reports import SERVICE_REPORT
 from schema.sales import (
     EXCHANGE_RATES,
     LOST_REASONS,
@@ -269,3 +270,4 @@ class Query:
     search_kb_articles = SEARCH_KB_ARTICLES
     suggested_kb_articles = SUGGESTED_KB_ARTICLES
     kb_articles_for_ticket = KB_ARTICLES_FOR_TICKET
+    service_report = SERVICE_REPORT
