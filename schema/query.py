@@ -65,7 +65,6 @@ from schema.node import Node
 from schema.privacy import EXPORT_PERSONAL_DATA
 from schema.purchases import Purchase, PurchaseFilter, PurchaseLine, PurchaseOrder
 from schema.reports import PIPELINE_VELOCITY, SALES_FORECAST, SALES_FUNNEL, WIN_LOSS
-from schema.service_reports import SERVICE_REPORT
 from schema.sales import (
     EXCHANGE_RATES,
     LOST_REASONS,
@@ -75,6 +74,7 @@ from schema.sales import (
     Product,
     ProductPrice,
 )
+from schema.service_reports import SERVICE_REPORT
 from schema.tickets import Ticket, TicketComment, TicketFilter, TicketOrder
 from schema.users import Team, TeamFilter, TeamOrder, User, UserFilter, UserOrder
 from schema.webhooks import (

@@ -257,10 +257,10 @@ def _filter(value: ServiceReportFilter | None) -> TicketReportFilter:
         return TicketReportFilter(
             team_ids=_ids(f.team_ids, "Team"),
             assignee_ids=_ids(f.assignee_ids, "User"),
-            priorities=[TicketPriorityModel(p.value) for p in f.priorities]
+            priorities=[TicketPriorityModel(p) for p in f.priorities]
             if f.priorities is not None
             else None,
-            channels=[TicketChannelModel(c.value) for c in f.channels]
+            channels=[TicketChannelModel(c) for c in f.channels]
             if f.channels is not None
             else None,
             start=f.from_,

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Float, Select, bindparam, column, func, literal, select, table
 from sqlalchemy import literal_column as sql
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnClause
 
 from models import ArticleStatus, KbArticle, Ticket
 from resolvers.knowledge.query_text import (
@@ -105,7 +106,7 @@ async def _postgres(
     offset: int,
 ) -> list[SearchHit]:
     query = func.websearch_to_tsquery(sql("'english'::regconfig"), bindparam("q", text))
-    vector = sql("kb_articles.search_vector")
+    vector: ColumnClause[Any] = sql("kb_articles.search_vector")
     rank = func.ts_rank_cd(vector, query, type_=Float)
     # The page first, through the GIN index; excerpts only for its rows.
     page = (
@@ -134,7 +135,7 @@ async def _sqlite(
     limit: int,
     offset: int,
 ) -> list[SearchHit]:
-    fts_table = sql("kb_articles_fts")
+    fts_table: ColumnClause[Any] = sql("kb_articles_fts")
     # bm25 is lower for better matches; the article_id column (unindexed) weighs nothing.
     score = func.bm25(fts_table, sql("0"), sql("10.0"), sql("5.0"), sql("1.0"), type_=Float)
     snippet = func.snippet(

@@ -233,12 +233,12 @@ async def ticket_backlog(session: AsyncSession, scope: TicketScope) -> list[Back
         .subquery("open_tickets")
     )
     c = inner.c
-    statement = select(c.group_key, c.status, c.bucket, func.count().label("count")).group_by(
+    statement = select(c.group_key, c.status, c.bucket, func.count().label("tickets")).group_by(
         c.group_key, c.status, c.bucket
     )
     rows = (await session.execute(statement)).all()
     result = [
-        BacklogRow(row.group_key, TicketStatus(row.status), AgeBucket(row.bucket), row.count)
+        BacklogRow(row.group_key, TicketStatus(row.status), AgeBucket(row.bucket), row.tickets)
         for row in rows
     ]
     order = {s: n for n, s in enumerate(OPEN_STATUSES)}
@@ -251,11 +251,18 @@ async def ticket_backlog(session: AsyncSession, scope: TicketScope) -> list[Back
 def seconds_between(dialect: str, start: Any, end: Any) -> ColumnElement[int]:
     """Whole seconds from ``start`` to ``end``, fractions of each dropped, on either database."""
     if dialect == "postgresql":
-        epoch = lambda moment: func.floor(func.extract("epoch", moment))  # noqa: E731
-        return cast(epoch(end) - epoch(start), BigInteger)
-    # Cut the stored text to whole seconds: strftime would round the fraction.
-    epoch = lambda moment: cast(func.strftime("%s", func.substr(moment, 1, 19)), Integer)  # noqa: E731
-    return epoch(end) - epoch(start)
+        return cast(_pg_epoch(end) - _pg_epoch(start), BigInteger)
+    return _sqlite_epoch(end) - _sqlite_epoch(start)
+
+
+def _pg_epoch(moment: Any) -> ColumnElement[Any]:
+    return func.floor(func.extract("epoch", moment))
+
+
+def _sqlite_epoch(moment: Any) -> ColumnElement[int]:
+    # Cut the stored text ("2026-01-31 10:00:00.250000") to whole seconds: strftime would
+    # round the fraction, where PostgreSQL's floor drops it.
+    return cast(func.strftime("%s", func.substr(moment, 1, 19)), Integer)
 
 
 def _durations(dialect: str, scope: TicketScope, kind: str, end: Any) -> Any:
@@ -280,7 +287,7 @@ def _durations(dialect: str, scope: TicketScope, kind: str, end: Any) -> Any:
     return select(
         literal(kind).label("kind"),
         r.group_key,
-        func.count().label("count"),
+        func.count().label("measured"),
         func.sum(r.seconds).label("total_seconds"),
         func.sum(case((middle, r.seconds))).label("middle_seconds"),
         func.count(case((middle, 1))).label("middle_count"),
@@ -299,8 +306,8 @@ async def response_times(session: AsyncSession, scope: TicketScope) -> list[Time
     per_group: dict[Any, dict[str, Durations]] = {}
     for row in (await session.execute(statement)).all():
         durations = Durations(
-            row.count,
-            _ratio(row.total_seconds, row.count),
+            row.measured,
+            _ratio(row.total_seconds, row.measured),
             _ratio(row.middle_seconds, row.middle_count),
         )
         per_group.setdefault(row.group_key, {})[row.kind] = durations
@@ -392,7 +399,7 @@ async def csat_summary(session: AsyncSession, scope: TicketScope) -> list[CsatRo
     statement = (
         select(
             scope.group_key(),
-            func.count().label("count"),
+            func.count().label("rated"),
             func.sum(rating).label("total"),
             *[func.count(case((rating == n, 1))).label(f"r{n}") for n in range(1, 6)],
         )
@@ -403,8 +410,8 @@ async def csat_summary(session: AsyncSession, scope: TicketScope) -> list[CsatRo
     result = [
         CsatRow(
             row.group_key,
-            row.count,
-            _ratio(row.total, row.count),
+            row.rated,
+            _ratio(row.total, row.rated),
             [getattr(row, f"r{n}") for n in range(1, 6)],
         )
         for row in rows

@@ -46,7 +46,8 @@ async def _counts(
     async with session_factory() as session:
         article = await session.get(KbArticle, article_id)
         votes = await session.scalar(select(func.count()).select_from(KbArticleVote))
-    assert article is not None and votes is not None
+    assert article is not None
+    assert votes is not None
     return article.helpful_count, article.not_helpful_count, votes
 
 

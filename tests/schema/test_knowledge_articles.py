@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from models import Event
+from resolvers.tables import table_of
 from tests.conftest import GraphQLClient
 from tests.schema.test_permissions import partner_with
 
@@ -46,10 +47,9 @@ async def _create(gql: GraphQLClient, **values: Any) -> dict[str, Any]:
 
 async def _event_types(session_factory: async_sessionmaker[AsyncSession]) -> list[str]:
     async with session_factory() as session:
-        rows = await session.scalars(
-            select(Event.type).where(Event.entity_type == "kb_article").order_by(Event.occurred_at)
-        )
-        return list(rows)
+        events = table_of(Event)
+        statement = select(events.c.type).where(events.c.entity_type == "kb_article")
+        return list(await session.scalars(statement.order_by(events.c.position)))
 
 
 async def test_create_makes_a_draft_with_cleaned_tags(gql: GraphQLClient) -> None:

@@ -134,7 +134,10 @@ async def _linked_corpus(
     async with unit_of_work(session_factory) as session:
         for n in range(articles):
             article = KbArticle(
-                title=f"Article {n:02}", body="Body", author_id=author.id, status="published"
+                title=f"Article {n:02}",
+                body="Body",
+                author_id=author.id,
+                status=ArticleStatus.PUBLISHED,
             )
             session.add(article)
             await session.flush()

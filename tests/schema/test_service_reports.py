@@ -26,7 +26,7 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from models import SlaBreach, Ticket
+from models import SlaBreach, SlaTargetKind, Ticket, TicketChannel, TicketPriority, TicketStatus
 from resolvers.unit_of_work import unit_of_work
 from tests.conftest import GraphQLClient
 from tests.factories import gid
@@ -78,44 +78,44 @@ async def desk(make: Any, session_factory: async_sessionmaker[AsyncSession]) -> 
     t4, t5, t6, t7, t8 = _at(2, 27, 12), _at(3, 1, 6), _at(1, 15, 12), _at(2, 25, 12), _at(2, 5, 9)
     rows = {
         "T1": Ticket(
-            subject="T1", created_at=t1, status="resolved", priority="high", channel="email",
+            subject="T1", created_at=t1, status=TicketStatus.RESOLVED, priority=TicketPriority.HIGH, channel=TicketChannel.EMAIL,
             team_id=north.id, assignee_id=ann.id, customer_id=acme.id,
             first_response_at=_after(t1, 599.5), resolved_at=_after(t1, 7200),
             first_response_due=_after(t1, 3600), resolution_due=_after(t1, 28800), csat_rating=5,
         ),
         "T2": Ticket(
-            subject="T2", created_at=t2, status="closed", priority="normal", channel="web",
+            subject="T2", created_at=t2, status=TicketStatus.CLOSED, priority=TicketPriority.NORMAL, channel=TicketChannel.WEB,
             team_id=north.id, assignee_id=ann.id, customer_id=acme.id, reopened_count=1,
             first_response_at=_after(t2, 1800), resolved_at=_after(t2, 86400),
             closed_at=_after(t2, 90000), first_response_due=_after(t2, 3600),
             resolution_due=_after(t2, 28800), csat_rating=3,
         ),
         "T3": Ticket(
-            subject="T3", created_at=t3, status="resolved", priority="urgent", channel="chat",
+            subject="T3", created_at=t3, status=TicketStatus.RESOLVED, priority=TicketPriority.URGENT, channel=TicketChannel.CHAT,
             team_id=south.id, assignee_id=bob.id, customer_id=globex.id, reopened_count=2,
             first_response_at=_after(t3, 300), resolved_at=_after(t3, 3600),
             first_response_due=_after(t3, 900), resolution_due=_after(t3, 1800), csat_rating=5,
         ),
         "T4": Ticket(
-            subject="T4", created_at=t4, status="open", priority="high", channel="email",
+            subject="T4", created_at=t4, status=TicketStatus.OPEN, priority=TicketPriority.HIGH, channel=TicketChannel.EMAIL,
             team_id=south.id, assignee_id=bob.id, customer_id=globex.id,
             first_response_at=_after(t4, 1200), first_response_due=_after(t4, 600),
             resolution_due=_after(t4, 5 * 86400),
         ),
         "T5": Ticket(
-            subject="T5", created_at=t5, status="new", priority="low", channel="phone",
+            subject="T5", created_at=t5, status=TicketStatus.NEW, priority=TicketPriority.LOW, channel=TicketChannel.PHONE,
             team_id=north.id, customer_id=initech.id, first_response_due=_after(t5, 8 * 3600),
         ),
         "T6": Ticket(
-            subject="T6", created_at=t6, status="pending", priority="normal", channel="email",
+            subject="T6", created_at=t6, status=TicketStatus.PENDING, priority=TicketPriority.NORMAL, channel=TicketChannel.EMAIL,
             assignee_id=ann.id, customer_id=acme.id, first_response_at=_after(t6, 3600),
         ),
         "T7": Ticket(
-            subject="T7", created_at=t7, status="open", priority="normal", channel="web",
+            subject="T7", created_at=t7, status=TicketStatus.OPEN, priority=TicketPriority.NORMAL, channel=TicketChannel.WEB,
             team_id=north.id, assignee_id=ann.id, customer_id=acme.id, reopened_count=1,
         ),
         "T8": Ticket(
-            subject="T8", created_at=t8, status="resolved", team_id=north.id,
+            subject="T8", created_at=t8, status=TicketStatus.RESOLVED, team_id=north.id,
             customer_id=acme.id, first_response_at=_after(t8, 60), resolved_at=_after(t8, 60),
             resolution_due=_after(t8, 30), deleted_at=_after(t8, 120), csat_rating=1,
         ),
@@ -125,10 +125,20 @@ async def desk(make: Any, session_factory: async_sessionmaker[AsyncSession]) -> 
         await session.flush()
         session.add_all(
             [
-                SlaBreach(ticket_id=rows["T2"].id, kind="resolution", due_at=_after(t2, 28800)),
-                SlaBreach(ticket_id=rows["T3"].id, kind="resolution", due_at=_after(t3, 1800)),
-                SlaBreach(ticket_id=rows["T4"].id, kind="first_response", due_at=_after(t4, 600)),
-                SlaBreach(ticket_id=rows["T8"].id, kind="resolution", due_at=_after(t8, 30)),
+                SlaBreach(
+                    ticket_id=rows["T2"].id, kind=SlaTargetKind.RESOLUTION, due_at=_after(t2, 28800)
+                ),
+                SlaBreach(
+                    ticket_id=rows["T3"].id, kind=SlaTargetKind.RESOLUTION, due_at=_after(t3, 1800)
+                ),
+                SlaBreach(
+                    ticket_id=rows["T4"].id,
+                    kind=SlaTargetKind.FIRST_RESPONSE,
+                    due_at=_after(t4, 600),
+                ),
+                SlaBreach(
+                    ticket_id=rows["T8"].id, kind=SlaTargetKind.RESOLUTION, due_at=_after(t8, 30)
+                ),
             ]
         )
     return {"north": north, "south": south, "ann": ann, "bob": bob, "ned": ned}
