@@ -19,7 +19,8 @@ from models import TicketChannel as TicketChannelModel
 from models import TicketPriority as TicketPriorityModel
 from resolvers.errors import InvalidArgumentError
 from resolvers.reports import service_desk as reports
-from resolvers.reports.service_desk import AgeBucket, ServiceGroup, TicketReportFilter, TicketScope
+from resolvers.reports.service_desk import AgeBucket
+from resolvers.reports.ticket_scope import ServiceGroup, TicketReportFilter, TicketScope
 from schema.connections import to_one
 from schema.context import Info
 from schema.customers import Customer
