@@ -126,6 +126,10 @@ READ_SCOPES: dict[str, Scope] = {
     "segment": Scope.CAMPAIGNS_READ,
     "ticket": Scope.TICKETS_READ,
     "ticket_comment": Scope.TICKETS_READ,
+    "sla_policy": Scope.TICKETS_READ,
+    "sla_target": Scope.TICKETS_READ,
+    "sla_breach": Scope.TICKETS_READ,
+    "business_calendar": Scope.TICKETS_READ,
     "audit_entry": Scope.AUDIT_READ,
     "api_client": Scope.CLIENTS_MANAGE,
     "webhook_endpoint": Scope.WEBHOOKS_MANAGE,
@@ -154,6 +158,8 @@ WRITE_SCOPES: dict[str, Scope] = {
     "segment": Scope.CAMPAIGNS_WRITE,
     "ticket": Scope.TICKETS_WRITE,
     "ticket_comment": Scope.TICKETS_WRITE,
+    "sla_policy": Scope.SERVICE_MANAGE,
+    "business_calendar": Scope.SERVICE_MANAGE,
     # Marketing automation; each action also needs the scope of what it writes.
     "automation_rule": Scope.CAMPAIGNS_WRITE,
 }

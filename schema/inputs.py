@@ -150,6 +150,11 @@ class CreateTicketInput:
     customer_id: strawberry.ID | None = UNSET
     contact_id: strawberry.ID | None = UNSET
     assignee_id: strawberry.ID | None = UNSET
+    team_id: strawberry.ID | None = strawberry.field(
+        default=UNSET,
+        description="The team it is given to; without an assignee, the team's ticket "
+        "assignment may pick one.",
+    )
     external_id: str | None = UNSET
 
 
