@@ -28,6 +28,9 @@ class CreateCustomerInput:
     employees: int | None = UNSET
     lifecycle_stage: LifecycleStage | None = UNSET
     credit_status: CreditStatus | None = UNSET
+    tier: str | None = strawberry.field(
+        default=UNSET, description="Service tier, e.g. gold: selects the SLA policy of that tier."
+    )
     owner_id: strawberry.ID | None = UNSET
     phone: str | None = UNSET
     street: str | None = UNSET

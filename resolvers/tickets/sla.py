@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import and_, exists, or_, select, true
@@ -225,7 +225,10 @@ async def record_breach(
     if (await session.execute(statement)).scalar_one_or_none() is None:
         return False
     data = {"ticket_id": str(ticket_id), "kind": kind.value}
-    data |= {"due_at": json_value(due), "breached_at": json_value(at)}
+    data |= {
+        "due_at": json_value(due.astimezone(UTC)),
+        "breached_at": json_value(at.astimezone(UTC)),
+    }
     record_event(session, SYSTEM, "ticket.sla_breached", "ticket", ticket_id, version, data)
     return True
 
