@@ -25,9 +25,9 @@ NEW_YORK = ZoneInfo("America/New_York")
 WEEKDAYS_9_TO_5 = [{"weekday": day, "start": "09:00", "end": "17:00"} for day in range(5)]
 
 
-def berlin(*parts: int) -> datetime:
+def berlin(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
     """A Berlin wall-clock time as an aware datetime."""
-    return datetime(*parts, tzinfo=BERLIN)  # type: ignore[misc]
+    return datetime(year, month, day, hour, minute, tzinfo=BERLIN)
 
 
 def staff(user: Any) -> Principal:
@@ -47,7 +47,7 @@ class Desk:
                 return await action(session)
 
     async def calendar(self, **values: Any) -> Any:
-        data = {"name": "Berlin office", "time_zone": "Europe/Berlin"}
+        data: dict[str, Any] = {"name": "Berlin office", "time_zone": "Europe/Berlin"}
         data |= {"working_hours": WEEKDAYS_9_TO_5, **values}
         return await self._run(None, lambda s: create_entity(s, SYSTEM, CALENDAR_RULES, data))
 

@@ -73,7 +73,7 @@ async def test_least_loaded_spreads_a_burst_evenly(
 
 
 async def test_an_explicit_assignee_is_kept(desk: Desk, make: Any, session_factory: Any) -> None:
-    team, members = await _team(make, session_factory, TicketAssignment.ROUND_ROBIN, 2)
+    team, _ = await _team(make, session_factory, TicketAssignment.ROUND_ROBIN, 2)
     outsider = await make.user()
 
     ticket = await desk.ticket(team_id=team.id, assignee_id=outsider.id)
