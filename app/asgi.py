@@ -29,9 +29,11 @@ from app.pull_scheduler import run_pulls_periodically
 from app.rate_limit import create_rate_limiter
 from app.retention import run_retention_periodically
 from app.settings import Settings, get_settings
+from app.sla_runner import run_sla_periodically
 from app.webhook_delivery import webhook_delivery
 from resolvers.audit import current_client_ip
 from resolvers.events import current_request_id, on_events_committed
+from resolvers.tickets.workflow import configure_workflow
 from webhooks.worker import automation_wake_hook
 
 access_log = logging.getLogger("crm.access")
@@ -111,6 +113,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         settings.database_url, echo=settings.db_echo, pool_size=settings.db_pool_size
     )
     session_factory = create_session_factory(engine)
+    configure_workflow(settings.ticket_reopen_window_days)
 
     async def healthz(request: Request) -> JSONResponse:
         return JSONResponse({"status": "ok"})
@@ -134,10 +137,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
         if missing_keys is not None:
             raise missing_keys
         background = [asyncio.create_task(run_retention_periodically(settings, session_factory))]
-        if not settings.redis_url:  # with Redis, the `crm worker` cron pulls
+        if not settings.redis_url:  # with Redis, the `crm worker` cron pulls and checks SLAs
             background.append(
                 asyncio.create_task(run_pulls_periodically(settings, session_factory))
             )
+            background.append(asyncio.create_task(run_sla_periodically(settings, session_factory)))
         async with (
             webhook_delivery(settings, session_factory),
             automation(settings, session_factory),

@@ -17,6 +17,7 @@ from models import (
     AuditEntry,
     AutomationRule,
     AutomationRun,
+    BusinessCalendar,
     Campaign,
     CampaignCost,
     CampaignMember,
@@ -37,6 +38,9 @@ from models import (
     Purchase,
     PurchaseLine,
     Segment,
+    SlaBreach,
+    SlaPolicy,
+    SlaTarget,
     Stage,
     Team,
     Ticket,
@@ -74,6 +78,10 @@ segments = table_of(Segment)
 kb_articles = table_of(KbArticle)
 tickets = table_of(Ticket)
 comments = table_of(TicketComment)
+sla_policies = table_of(SlaPolicy)
+sla_targets = table_of(SlaTarget)
+sla_breaches = table_of(SlaBreach)
+business_calendars = table_of(BusinessCalendar)
 api_clients = table_of(ApiClient)
 audit_log = table_of(AuditEntry)
 webhook_endpoints = table_of(WebhookEndpoint)
@@ -374,7 +382,12 @@ SPECS: Mapping[str, FilterSpec] = {
             "customer_id",
             "contact_id",
             "assignee_id",
+            "team_id",
             "resolved_at",
+            "closed_at",
+            "first_response_at",
+            "first_response_due",
+            "resolution_due",
             "external_id",
             "created_at",
             "updated_at",
@@ -384,6 +397,7 @@ SPECS: Mapping[str, FilterSpec] = {
             "customer": _one("customer", tickets.c.customer_id, customers),
             "contact": _one("contact", tickets.c.contact_id, contacts),
             "assignee": _one("user", tickets.c.assignee_id, users),
+            "team": _one("team", tickets.c.team_id, teams),
             "comments": _many("ticket_comment", comments.c.ticket_id, tickets),
         },
         soft_delete=tickets.c.deleted_at,
@@ -394,6 +408,19 @@ SPECS: Mapping[str, FilterSpec] = {
         _fields(comments, "ticket_id", "author_id", "is_public", "created_at", "deleted_at"),
         {"ticket": _one("ticket", comments.c.ticket_id, tickets)},
         soft_delete=comments.c.deleted_at,
+    ),
+    "business_calendar": FilterSpec(
+        business_calendars, _fields(business_calendars, "name", "time_zone", "created_at")
+    ),
+    "sla_policy": FilterSpec(
+        sla_policies,
+        _fields(sla_policies, "name", "customer_tier", "calendar_id", "active", "created_at"),
+        soft_delete=sla_policies.c.deleted_at,
+        search=(sla_policies.c.name,),
+    ),
+    "sla_target": FilterSpec(sla_targets, _fields(sla_targets, "policy_id", "priority")),
+    "sla_breach": FilterSpec(
+        sla_breaches, _fields(sla_breaches, "ticket_id", "kind", "due_at", "breached_at")
     ),
     "consent": FilterSpec(
         consents, _fields(consents, "contact_id", "purpose", "granted", "occurred_at")
@@ -511,6 +538,13 @@ ORDERINGS: Mapping[str, Mapping[str, KeyedColumnElement[Any]]] = {
         "updated_at": tickets.c.updated_at,
     },
     "ticket_comment": {"created_at": comments.c.created_at},
+    "business_calendar": {
+        "name": business_calendars.c.name,
+        "created_at": business_calendars.c.created_at,
+    },
+    "sla_policy": {"name": sla_policies.c.name, "created_at": sla_policies.c.created_at},
+    "sla_target": {"priority": sla_targets.c.priority},
+    "sla_breach": {"breached_at": sla_breaches.c.breached_at},
     "api_client": {"name": api_clients.c.name, "created_at": api_clients.c.created_at},
     "audit_entry": {"occurred_at": audit_log.c.occurred_at},
     "consent": {"occurred_at": consents.c.occurred_at, "purpose": consents.c.purpose},
@@ -565,6 +599,8 @@ DEALS_BY_CAMPAIGN = _to_many("deals_by_campaign", "deal", deals.c.campaign_id)
 CHILDREN_BY_CAMPAIGN = _to_many("children_by_campaign", "campaign", campaigns.c.parent_id)
 COSTS_BY_CAMPAIGN = _to_many("costs_by_campaign", "campaign_cost", campaign_costs.c.campaign_id)
 COMMENTS_BY_TICKET = _to_many("comments_by_ticket", "ticket_comment", comments.c.ticket_id)
+BREACHES_BY_TICKET = _to_many("breaches_by_ticket", "sla_breach", sla_breaches.c.ticket_id)
+TARGETS_BY_POLICY = _to_many("targets_by_policy", "sla_target", sla_targets.c.policy_id)
 USERS_BY_TEAM = _to_many("users_by_team", "user", users.c.team_id)
 DELIVERIES_BY_ENDPOINT = _to_many(
     "deliveries_by_endpoint", "webhook_delivery", webhook_deliveries.c.endpoint_id

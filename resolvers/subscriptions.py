@@ -62,6 +62,16 @@ EVENT_TYPES: dict[str, str] = {
     "ticket.assigned": "A ticket got a new assignee.",
     "ticket.status_changed": "A ticket's status changed.",
     "ticket.resolved": "A ticket was resolved.",
+    "ticket.sla_breached": "A ticket missed an SLA target (first response or resolution); "
+    "once per ticket and target.",
+    "ticket.rated": "A customer rated a resolved or closed ticket (CSAT 1 to 5).",
+    "business_calendar.created": "A business calendar was created.",
+    "business_calendar.updated": "A business calendar's hours, holidays, zone or name changed.",
+    "business_calendar.deleted": "A business calendar no SLA policy used was deleted.",
+    **{
+        f"sla_policy.{action}": f"An SLA policy was {action} (its targets are in the policy)."
+        for action in ACTIONS
+    },
     "contact.erased": "A contact's personal data was erased; drop what you hold about them.",
     "contact.consent_changed": "A contact granted or withdrew a consent.",
     "webhook_endpoint.disabled": "An endpoint was disabled after failing for too long.",

@@ -30,6 +30,7 @@ from schema.privacy import PRIVACY_MUTATIONS
 from schema.purchases import Purchase
 from schema.query import NODE_TYPES, Query
 from schema.sales_mutations import SalesMutation, sales_mutations
+from schema.service_desk_mutations import service_desk_mutations
 from schema.tickets import Ticket, TicketComment
 from schema.webhook_mutations import WebhookMutation
 
@@ -72,6 +73,7 @@ def _mutation_type() -> type:
     fields.update(_fields_of(SalesMutation))
     fields.update(marketing_mutations(fields["update_campaign_member"]))
     fields.update(_fields_of(MarketingMutation))
+    fields.update(service_desk_mutations(fields["update_ticket"]))
     fields.update(API_CLIENT_MUTATIONS)
     fields.update(PRIVACY_MUTATIONS)
     fields.update(_fields_of(WebhookMutation))

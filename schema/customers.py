@@ -155,6 +155,9 @@ class Customer(Node):
     credit_status: CreditStatus | None = strawberry.field(
         description="Set by the ERP; null when no ERP reports it."
     )
+    tier: str | None = strawberry.field(
+        description="Service tier (e.g. gold): selects the SLA policy of that tier."
+    )
     phone: str | None
     street: str | None
     city: str | None

@@ -28,6 +28,9 @@ class CreateCustomerInput:
     employees: int | None = UNSET
     lifecycle_stage: LifecycleStage | None = UNSET
     credit_status: CreditStatus | None = UNSET
+    tier: str | None = strawberry.field(
+        default=UNSET, description="Service tier, e.g. gold: selects the SLA policy of that tier."
+    )
     owner_id: strawberry.ID | None = UNSET
     phone: str | None = UNSET
     street: str | None = UNSET
@@ -150,6 +153,11 @@ class CreateTicketInput:
     customer_id: strawberry.ID | None = UNSET
     contact_id: strawberry.ID | None = UNSET
     assignee_id: strawberry.ID | None = UNSET
+    team_id: strawberry.ID | None = strawberry.field(
+        default=UNSET,
+        description="The team it is given to; without an assignee, the team's ticket "
+        "assignment may pick one.",
+    )
     external_id: str | None = UNSET
 
 

@@ -74,6 +74,14 @@ from schema.sales import (
     Product,
     ProductPrice,
 )
+from schema.service_desk import (
+    BUSINESS_CALENDARS,
+    SLA_POLICIES,
+    BusinessCalendar,
+    SlaBreach,
+    SlaPolicy,
+    SlaTarget,
+)
 from schema.service_reports import SERVICE_REPORT
 from schema.tickets import Ticket, TicketComment, TicketFilter, TicketOrder
 from schema.users import Team, TeamFilter, TeamOrder, User, UserFilter, UserOrder
@@ -112,6 +120,10 @@ NODE_TYPES: dict[str, tuple[type[Node], str]] = {
         (Segment, "segment"),
         (Ticket, "ticket"),
         (TicketComment, "ticket_comment"),
+        (SlaPolicy, "sla_policy"),
+        (SlaTarget, "sla_target"),
+        (SlaBreach, "sla_breach"),
+        (BusinessCalendar, "business_calendar"),
         (ApiClient, "api_client"),
         (AuditEntry, "audit_entry"),
         (Consent, "consent"),
@@ -216,6 +228,8 @@ class Query:
     tickets = list_field(
         "ticket", Ticket, TicketFilter, TicketOrder, "created_at", "Service tickets.", True
     )
+    sla_policies = SLA_POLICIES
+    business_calendars = BUSINESS_CALENDARS
     users = list_field("user", User, UserFilter, UserOrder, "name", "Users.", True)
     teams = list_field("team", Team, TeamFilter, TeamOrder, "name", "Teams.")
     api_clients = API_CLIENTS

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
@@ -24,7 +24,10 @@ from schema.filters import (
 )
 from schema.node import Node
 from schema.permissions import can_read
-from schema.users import User, UserFilter
+from schema.users import Team, TeamFilter, User, UserFilter
+
+if TYPE_CHECKING:
+    from schema.service_desk import TicketSla
 
 TicketStatus = strawberry.enum(TicketStatusModel, name="TicketStatus")
 TicketPriority = strawberry.enum(TicketPriorityModel, name="TicketPriority")
@@ -57,7 +60,12 @@ class TicketFilter:
     customer_id: IDFilter | None = strawberry.UNSET
     contact_id: IDFilter | None = strawberry.UNSET
     assignee_id: IDFilter | None = strawberry.UNSET
+    team_id: IDFilter | None = strawberry.UNSET
     resolved_at: DateTimeFilter | None = strawberry.UNSET
+    closed_at: DateTimeFilter | None = strawberry.UNSET
+    first_response_at: DateTimeFilter | None = strawberry.UNSET
+    first_response_due: DateTimeFilter | None = strawberry.UNSET
+    resolution_due: DateTimeFilter | None = strawberry.UNSET
     external_id: StringFilter | None = strawberry.UNSET
     created_at: DateTimeFilter | None = strawberry.UNSET
     updated_at: DateTimeFilter | None = strawberry.UNSET
@@ -65,6 +73,7 @@ class TicketFilter:
     customer: CustomerFilter | None = strawberry.UNSET
     contact: ContactFilter | None = strawberry.UNSET
     assignee: UserFilter | None = strawberry.UNSET
+    team: TeamFilter | None = strawberry.UNSET
     comments: TicketCommentListFilter | None = strawberry.UNSET
     and_: list[TicketFilter] | None = strawberry.field(name="and", default=strawberry.UNSET)
     or_: list[TicketFilter] | None = strawberry.field(name="or", default=strawberry.UNSET)
@@ -101,7 +110,18 @@ class Ticket(Node):
     status: TicketStatus
     priority: TicketPriority
     channel: TicketChannel
-    resolved_at: datetime | None
+    resolved_at: datetime | None = strawberry.field(
+        description="When it last became resolved (closing an unresolved ticket resolves it "
+        "too); cleared by a reopen."
+    )
+    closed_at: datetime | None
+    first_response_at: datetime | None = strawberry.field(
+        description="When the first public comment by a staff user was made."
+    )
+    reopened_count: int = strawberry.field(description="How often it was reopened.")
+    csat_rating: int | None = strawberry.field(description="Customer satisfaction, 1 to 5.")
+    csat_comment: str | None
+    csat_at: datetime | None = strawberry.field(description="When it was rated.")
     external_id: str | None
     version: int
     created_at: datetime
@@ -110,12 +130,25 @@ class Ticket(Node):
     customer_id: strawberry.Private[Any]
     contact_id: strawberry.Private[Any]
     assignee_id: strawberry.Private[Any]
+    team_id: strawberry.Private[Any]
+    sla_policy_id: strawberry.Private[Any]
+    first_response_due: strawberry.Private[Any]
+    resolution_due: strawberry.Private[Any]
+    sla_paused_at: strawberry.Private[Any]
 
     customer = to_one(Customer, "customer_id", "customer", "The customer asking.")
 
     contact = to_one(Contact, "contact_id", "contact", "The person asking.")
 
     assignee = to_one(User, "assignee_id", "user", "The user working on it.")
+
+    team = to_one(Team, "team_id", "team", "The team it is given to.")
+
+    @strawberry.field(description="Service-level timers: due times, breaches, time remaining.")
+    def sla(self) -> Annotated[TicketSla, strawberry.lazy("schema.service_desk")]:
+        from schema.service_desk import ticket_sla
+
+        return ticket_sla(self)
 
     comments = connection_field(
         COMMENTS_BY_TICKET,

@@ -8,6 +8,7 @@ from typing import Annotated
 import strawberry
 
 from models import Role as RoleModel
+from models import TicketAssignment as TicketAssignmentModel
 from resolvers.graph import USERS_BY_TEAM
 from schema.connections import connection_field, lazy, load_node, order_input, to_one
 from schema.context import Info
@@ -17,6 +18,12 @@ from schema.permissions import can_read
 
 Role = strawberry.enum(RoleModel, name="Role", description="What a user may do in the CRM.")
 RoleFilter = enum_filter(RoleModel, "RoleFilter")
+TicketAssignment = strawberry.enum(
+    TicketAssignmentModel,
+    name="TicketAssignment",
+    description="How a team's new tickets without an assignee find one: NONE, ROUND_ROBIN "
+    "(active members in turn) or LEAST_LOADED (the active member with the fewest open tickets).",
+)
 UserOrder = order_input("user", "User")
 TeamOrder = order_input("team", "Team")
 
@@ -71,6 +78,7 @@ class User(Node):
 @strawberry.type(description="A team of users.")
 class Team(Node):
     name: str
+    ticket_assignment: TicketAssignment
     created_at: datetime
     updated_at: datetime
 

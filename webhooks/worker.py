@@ -23,6 +23,7 @@ from app.automation_runner import run_automation_once
 from app.db import create_engine, create_session_factory
 from app.pull_scheduler import pull_once
 from app.settings import Settings, get_settings
+from app.sla_runner import check_sla_once
 from resolvers.webhook_targets import parse_networks
 from webhooks.dispatcher import Dispatcher, DispatchSettings
 
@@ -58,6 +59,12 @@ async def run_automation(ctx: dict[str, Any]) -> int:
     """Run the automation rules of every new outbox event (see resolvers/automation/engine.py);
     returns how many runs were recorded. Workers take turns on the cursor row."""
     return await run_automation_once(get_settings(), ctx["session_factory"])
+
+
+async def check_sla(ctx: dict[str, Any]) -> int:
+    """Record SLA breaches not recorded yet (see resolvers/tickets/sla.py); returns how many.
+    Workers may overlap: each breach is recorded, and its event emitted, once."""
+    return await check_sla_once(ctx["session_factory"])
 
 
 async def _startup(ctx: dict[str, Any]) -> None:
@@ -105,13 +112,15 @@ def redis_settings(settings: Settings) -> RedisSettings:
 class WorkerSettings:
     """arq's worker configuration (`arq webhooks.worker.WorkerSettings`, or `crm worker`)."""
 
-    functions = [dispatch_due, pull_connections, run_automation]
+    functions = [dispatch_due, pull_connections, run_automation, check_sla]
     cron_jobs = [
         cron(dispatch_due, second=set(range(0, 60, 5)), run_at_startup=True),
         # Each connection's own interval decides; a conditional update claims each pull once.
         cron(pull_connections, second={0, 30}, run_at_startup=True),
         # Woken after commits with events; the sweep catches lost wake-ups.
         cron(run_automation, second=set(range(0, 60, 5)), run_at_startup=True),
+        # Every minute (SLA targets are minutes); late responses record their own breaches.
+        cron(check_sla, second={15}, run_at_startup=True),
     ]
     on_startup = _startup
     on_shutdown = _shutdown

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
+from pydantic import StringConstraints
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import ConsentPurpose, Contact, CreditStatus, Customer, LifecycleStage, User, utcnow
@@ -33,6 +34,9 @@ class CustomerCreate(InputModel):
     employees: int | None = None
     lifecycle_stage: LifecycleStage = LifecycleStage.LEAD
     credit_status: CreditStatus | None = None
+    tier: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)] | None
+    ) = None
     owner_id: uuid.UUID | None = None
     phone: Phone | None = None
     street: ShortText | None = None
