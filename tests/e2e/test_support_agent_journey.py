@@ -1,5 +1,6 @@
 """Issue 8's acceptance, through GraphQL alone: a support agent works a ticket from creation to
-closure, with SLA timers that are right in business hours (Berlin, across Christmas)."""
+closure, with SLA timers that are right in business hours (Berlin, across Christmas), finds the
+answer in the knowledge base, and a manager reads the service report."""
 
 from __future__ import annotations
 
@@ -55,6 +56,15 @@ async def test_support_agent_works_a_ticket_from_creation_to_closure(
              {priority: HIGH, firstResponseMinutes: 120, resolutionMinutes: 960}]}) { errors { code } } }""",
         {"c": calendar_id},
     )
+    article = await gql(
+        """mutation { createKbArticle(input: {title: "Restart the VPN gateway", category: "Network",
+             body: "When the VPN is down for everyone, restart the gateway from the admin console."}) {
+             kbArticle { id version } errors { code } } }"""
+    )
+    article_id = article["createKbArticle"]["kbArticle"]["id"]
+    await gql(
+        "mutation($a: ID!) { publishKbArticle(id: $a) { errors { code } } }", {"a": article_id}
+    )
     team = await make.team(name="Support DE")
     agent = await make.user(name="Ada Agent", role="support", team_id=team.id)
     await gql(
@@ -87,6 +97,24 @@ async def test_support_agent_works_a_ticket_from_creation_to_closure(
     assert opened["sla"]["firstResponseDue"] == _iso(berlin(2026, 12, 28, 10, 0))
     assert opened["sla"]["resolutionDue"] == _iso(berlin(2026, 12, 29, 16, 0))
     assert opened["sla"]["remaining"] == 90 * 60  # 16:30 to 17:00, then Monday 9:00 to 10:00
+
+    # The knowledge base suggests the gateway article for the ticket, and a search finds it too.
+    found = await desk(
+        """query($t: ID!) {
+             suggestedKbArticles(ticketId: $t) { node { id } }
+             searchKbArticles(query: "vpn gateway") { edges { node { id title } snippet } } }""",
+        {"t": ticket},
+    )
+    assert [edge["node"]["id"] for edge in found["suggestedKbArticles"]] == [article_id]
+    hits = found["searchKbArticles"]["edges"]
+    assert [hit["node"]["title"] for hit in hits] == ["Restart the VPN gateway"]
+    assert "**gateway**" in hits[0]["snippet"]
+    linked = await desk(
+        """mutation($a: ID!, $t: ID!) { linkKbArticleToTicket(articleId: $a, ticketId: $t) {
+             errors { code } } }""",
+        {"a": article_id, "t": ticket},
+    )
+    assert linked["linkKbArticleToTicket"]["errors"] == []
 
     # Monday 9:15: Ada answers publicly; that is the first response, in time, and opens it.
     with clock.fixed_at(berlin(2026, 12, 28, 9, 15)):
@@ -137,3 +165,25 @@ async def test_support_agent_works_a_ticket_from_creation_to_closure(
     assert closed["closedAt"] == _iso(berlin(2026, 12, 31, 9, 0))
     assert closed["sla"]["breached"] is False
     assert closed["sla"]["remaining"] is None
+
+    # The manager's service report for the team: one ticket, answered and resolved in time.
+    report = await gql(
+        """query($t: ID!) { serviceReport(filter: {teamIds: [$t]}) {
+             responseTimes { firstResponse { count meanSeconds } resolution { count meanSeconds } }
+             slaCompliance { overall { targets met rate } }
+             reopenRate { resolved reopened }
+             csat { count average distribution } } }""",
+        {"t": gid("Team", team)},
+    )
+    figures = report["serviceReport"]
+    first_response = berlin(2026, 12, 28, 9, 15) - berlin(2026, 12, 24, 16, 0)
+    resolution = berlin(2026, 12, 29, 15, 0) - berlin(2026, 12, 24, 16, 0)
+    assert figures["responseTimes"] == [
+        {
+            "firstResponse": {"count": 1, "meanSeconds": first_response.total_seconds()},
+            "resolution": {"count": 1, "meanSeconds": resolution.total_seconds()},
+        }
+    ]
+    assert figures["slaCompliance"] == [{"overall": {"targets": 1, "met": 1, "rate": 1.0}}]
+    assert figures["reopenRate"] == [{"resolved": 1, "reopened": 0}]
+    assert figures["csat"] == [{"count": 1, "average": 5.0, "distribution": [0, 0, 0, 0, 1]}]
