@@ -27,6 +27,7 @@ from schema.campaigns import (
     CampaignMemberOrder,
     CampaignOrder,
 )
+from schema.bulk import EXPORT_JOB, IMPORT_JOB
 from schema.clients import API_CLIENTS, ApiClient
 from schema.connections import list_field
 from schema.consents import Consent
@@ -249,3 +250,5 @@ class Query:
     sales_forecast = SALES_FORECAST
     win_loss = WIN_LOSS
     pipeline_velocity = PIPELINE_VELOCITY
+    import_job = IMPORT_JOB
+    export_job = EXPORT_JOB
