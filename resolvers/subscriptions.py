@@ -70,6 +70,7 @@ EVENT_TYPES: dict[str, str] = {
     "user.deactivated": "A user left: deactivated, tokens refused, open work reassigned.",
     "team.created": "A team was created.",
     "team.updated": "A team was renamed.",
+    "import.completed": "A bulk import finished (not a dry run): one event for the whole file.",
 }
 
 

@@ -17,6 +17,7 @@ from datetime import timedelta
 from typing import Any
 
 from arq import cron
+from arq.worker import func
 from arq.connections import ArqRedis, RedisSettings, create_pool
 
 from app.automation_runner import run_automation_once
@@ -30,6 +31,8 @@ WAKE_JOB_ID = "crm:webhooks:wake"
 AUTOMATION_JOB_ID = "crm:automation:wake"
 HELP_JOB_ID = f"{WAKE_JOB_ID}:help"
 HELP_EVERY_SECONDS = 0.5
+# A million-row import takes minutes; arq's default timeout (5 min) would cut it off.
+BULK_TIMEOUT_SECONDS = 6 * 3600
 
 
 def dispatch_settings(settings: Settings) -> DispatchSettings:
@@ -58,6 +61,13 @@ async def run_automation(ctx: dict[str, Any]) -> int:
     """Run the automation rules of every new outbox event (see resolvers/automation/engine.py);
     returns how many runs were recorded. Workers take turns on the cursor row."""
     return await run_automation_once(get_settings(), ctx["session_factory"])
+
+
+async def run_bulk_jobs(ctx: dict[str, Any]) -> int:
+    """Run pending and interrupted import and export jobs (see app/bulk_runner.py)."""
+    from app.bulk_runner import run_bulk_jobs_once
+
+    return await run_bulk_jobs_once(get_settings(), ctx["session_factory"])
 
 
 async def _startup(ctx: dict[str, Any]) -> None:
@@ -105,13 +115,25 @@ def redis_settings(settings: Settings) -> RedisSettings:
 class WorkerSettings:
     """arq's worker configuration (`arq webhooks.worker.WorkerSettings`, or `crm worker`)."""
 
-    functions = [dispatch_due, pull_connections, run_automation]
+    functions = [
+        dispatch_due,
+        pull_connections,
+        run_automation,
+        func(run_bulk_jobs, timeout=BULK_TIMEOUT_SECONDS),
+    ]
     cron_jobs = [
         cron(dispatch_due, second=set(range(0, 60, 5)), run_at_startup=True),
         # Each connection's own interval decides; a conditional update claims each pull once.
         cron(pull_connections, second={0, 30}, run_at_startup=True),
         # Woken after commits with events; the sweep catches lost wake-ups.
         cron(run_automation, second=set(range(0, 60, 5)), run_at_startup=True),
+        # Woken when a job is created; the sweep resumes interrupted jobs.
+        cron(
+            run_bulk_jobs,
+            second={15, 45},
+            run_at_startup=True,
+            timeout=BULK_TIMEOUT_SECONDS,
+        ),
     ]
     on_startup = _startup
     on_shutdown = _shutdown
