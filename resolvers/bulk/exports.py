@@ -86,7 +86,7 @@ class RowWriter:
 
     def __init__(self, file: IO[str], file_format: FileFormat, columns: list[str]) -> None:
         self.file, self.file_format, self.columns = file, file_format, columns
-        self.csv = csv.writer(file) if file_format is FileFormat.CSV else None
+        self.csv = csv.writer(file) if file_format == FileFormat.CSV else None
         if self.csv is not None:
             self.csv.writerow(columns)
 

@@ -88,7 +88,7 @@ def sniff(path: Path, file_format: FileFormat) -> Dialect:
     with path.open("rb") as file:
         sample = file.read(SNIFF_BYTES)
     encoding = _encoding_of(sample)
-    if file_format is FileFormat.JSONL:
+    if file_format == FileFormat.JSONL:
         return Dialect(file_format, encoding)
     text = sample.decode(encoding, errors="replace")
     header = text.splitlines()[0] if text.strip() else ""
@@ -139,7 +139,7 @@ def read_records(
     path: Path, dialect: Dialect, offset: int = 0, row_number: int = 0
 ) -> Iterator[Record]:
     """The records after ``offset`` (0: from the start), numbered after ``row_number``."""
-    if dialect.file_format is FileFormat.JSONL:
+    if dialect.file_format == FileFormat.JSONL:
         yield from _jsonl_records(path, dialect, offset, row_number)
     else:
         yield from _csv_records(path, dialect, offset, row_number)

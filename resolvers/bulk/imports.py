@@ -83,7 +83,7 @@ def _mapper(
     """The column mapping of a record: fixed by the header of a CSV file; per key set in JSON
     Lines, where each record names its own fields."""
     explicit = job.options.get("mapping")
-    if dialect.file_format is FileFormat.CSV:
+    if dialect.file_format == FileFormat.CSV:
         header, _ = read_header(path, dialect)
         fixed = map_columns(spec, [name.strip() for name in header], explicit)
         return lambda fields: fixed
@@ -113,9 +113,11 @@ async def run_import(
     try:
         path = _readable_path(job, files_dir)
         if "encoding" in job.options:
-            dialect = Dialect(job.file_format, job.options["encoding"], job.options["delimiter"])
+            dialect = Dialect(
+                FileFormat(job.file_format), job.options["encoding"], job.options["delimiter"]
+            )
         else:
-            dialect = sniff(path, job.file_format)
+            dialect = sniff(path, FileFormat(job.file_format))
         mapper = _mapper(spec, job, path, dialect)
     except (FileFormatError, ValueError, OSError) as exc:
         return await _fail(factory, job, str(exc))
