@@ -7,7 +7,7 @@ import json
 import re
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -127,43 +127,81 @@ def _aware(text: str) -> datetime | str:
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
-def coerce(kind: Any, value: Any) -> Any:
-    """``value`` from a file in the form the input model parses; non-text passes through."""
-    if not isinstance(value, str):
-        return value
-    text = value.strip()
-    if kind == ("list",):
-        return _split_list(text)
-    if kind == ("json",):
-        try:
-            return json.loads(text)
-        except ValueError:
-            return text
-    if kind is int or kind is Decimal:
-        return _number(text, kind is int)
-    if kind is datetime:
-        return _aware(text)
-    if kind is date:
-        return text[:10] if len(text) > 10 and text[10] in "T " else text
-    if isinstance(kind, type) and issubclass(kind, Enum):
-        return normalize_name(text)
+def _json(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def _date(text: str) -> str:
+    return text[:10] if len(text) > 10 and text[10] in "T " else text
+
+
+def _unchanged(text: str) -> str:
     return text
+
+
+def converter(kind: Any) -> Callable[[str], Any]:
+    """How stripped, non-empty text becomes what the input model parses for a kind of field."""
+    if kind == ("list",):
+        return _split_list
+    if kind == ("json",):
+        return _json
+    if kind is int or kind is Decimal:
+        whole = kind is int
+        return lambda text: _number(text, whole)
+    if kind is datetime:
+        return _aware
+    if kind is date:
+        return _date
+    if isinstance(kind, type) and issubclass(kind, Enum):
+        return normalize_name
+    return _unchanged
+
+
+Plan = list[tuple[str, str, Callable[[str], Any], bool]]
+_PLANS: dict[tuple[str, tuple[tuple[str, str], ...]], Plan] = {}
+
+
+def _plan(spec: EntityImport, mapping: ColumnMapping) -> Plan:
+    key = (spec.entity, tuple(mapping.fields.items()))
+    plan = _PLANS.get(key)
+    if plan is None:
+        plan = _PLANS[key] = [
+            (
+                column,
+                target,
+                _unchanged if target in spec.lookups else converter(spec.kinds[target]),
+                target in spec.lookups,
+            )
+            for column, target in mapping.fields.items()
+        ]
+    return plan
 
 
 def record_values(
     spec: EntityImport, mapping: ColumnMapping, fields: Mapping[str, Any]
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The input fields and lookup keys of one record; empty cells are left out."""
+    """The input fields and lookup keys of one record; empty cells are left out, a JSON null
+    is kept (it clears the field of a matched record)."""
     data: dict[str, Any] = {}
     lookups: dict[str, Any] = {}
-    for column, target in mapping.fields.items():
+    for column, target, convert, is_lookup in _plan(spec, mapping):
         value = fields.get(column)
-        if value is None and column not in fields:
-            continue
-        if isinstance(value, str) and not value.strip():
-            continue
-        if target in spec.lookups:
-            lookups[target] = value.strip() if isinstance(value, str) else value
+        if type(value) is str:
+            text = value.strip()
+            if not text:
+                continue
+            if is_lookup:
+                lookups[target] = text
+            else:
+                data[target] = convert(text)
+        elif value is None:
+            if column in fields and not is_lookup:
+                data[target] = None
+        elif is_lookup:
+            lookups[target] = value
         else:
-            data[target] = coerce(spec.kinds[target], value)
+            data[target] = value
     return data, lookups

@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from resolvers.bulk.entities import Lookup
@@ -82,6 +82,35 @@ async def rows_by_key(
             if key in wanted:
                 rows.setdefault(key, row)
     return rows
+
+
+async def insert_rows(session: AsyncSession, table: Table, rows: list[dict[str, Any]]) -> None:
+    """A multi-row insert handed to the driver's executemany as prepared tuples: each value
+    through its column type's bind processor (so encryption, UUIDs and UTC times are as with
+    any insert), without SQLAlchemy's per-statement parameter handling."""
+    connection = await session.connection()
+    dialect = connection.dialect
+    key = (table.name, dialect.name)
+    prepared = _PREPARED.get(key)
+    if prepared is None:
+        compiled = insert(table).compile(dialect=dialect, column_keys=[c.key for c in table.c])
+        order = list(compiled.positiontup or ())
+        processors = [table.c[name].type._cached_bind_processor(dialect) for name in order]
+        prepared = _PREPARED[key] = (compiled.string, order, processors)
+    sql, order, processors = prepared
+    pairs = list(zip(order, processors, strict=True))
+    parameters = [
+        tuple(
+            value if p is None or value is None else p(value)
+            for name, p in pairs
+            for value in (row[name],)
+        )
+        for row in rows
+    ]
+    await connection.exec_driver_sql(sql, parameters)  # type: ignore[arg-type]
+
+
+_PREPARED: dict[tuple[str, str], tuple[str, list[str], list[Any]]] = {}
 
 
 async def ids_by_value(

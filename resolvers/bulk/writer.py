@@ -11,7 +11,7 @@ from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import insert, update
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,6 +23,7 @@ from resolvers.bulk.mapping import ColumnMapping, record_values
 from resolvers.bulk.references import (
     existing_ids,
     ids_by_value,
+    insert_rows,
     lookup_key,
     resolve_lookup,
     rows_by_key,
@@ -240,7 +241,7 @@ async def _create_customers(batch: _Batch, rows: list[_Row]) -> None:
             else:
                 row.data["customer_id"] = customer_id
     if new_rows and not batch.options.dry_run:
-        await batch.session.execute(insert(customers.table), new_rows)
+        await insert_rows(batch.session, customers.table, new_rows)
     batch.outcome.customers_created += len(new_rows)
 
 
@@ -382,7 +383,7 @@ async def _insert(
     table = batch.spec.table
     try:
         async with batch.session.begin_nested():
-            await batch.session.execute(insert(table), [vars(ns) for _, _, ns in new])
+            await insert_rows(batch.session, table, [vars(ns) for _, _, ns in new])
         return new
     except IntegrityError:
         pass
@@ -390,7 +391,7 @@ async def _insert(
     for item in new:
         try:
             async with batch.session.begin_nested():
-                await batch.session.execute(insert(table), [vars(item[2])])
+                await insert_rows(batch.session, table, [vars(item[2])])
             kept.append(item)
         except IntegrityError:
             batch.reject_one(
