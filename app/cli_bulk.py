@@ -4,6 +4,7 @@ a progress bar (rows/s, ETA)."""
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import sys
 import time
@@ -138,11 +139,22 @@ async def _create(factory: async_sessionmaker[AsyncSession], args: argparse.Name
     if not path.is_file():
         raise SystemExit(f"error: no file {args.file}")
     options = import_options(
-        args.match, _mapping(args.map), args.create_customers, args.per_record_events, args.batch_size
+        args.match,
+        _mapping(args.map),
+        args.create_customers,
+        args.per_record_events,
+        args.batch_size,
     )
     async with unit_of_work(factory) as session:
         job = await create_import_job(
-            session, operator(), args.type, path, path.name, format_of(path.name), options, args.dry_run
+            session,
+            operator(),
+            args.type,
+            path,
+            path.name,
+            format_of(path.name),
+            options,
+            args.dry_run,
         )
     print(f"import {job.id}", file=sys.stderr)
     return job.id
@@ -164,7 +176,7 @@ async def _run_with_progress(
         disable=not console.is_terminal,
     )
     started, first_rows = time.monotonic(), job.committed_rows
-    size = Path(job.file_path).stat().st_size
+    size = await asyncio.to_thread(lambda: Path(job.file_path).stat().st_size)
     task = progress.add_task(
         f"import {job.entity_type}", total=size, completed=job.committed_offset, rows=0, rate=0.0
     )

@@ -3,6 +3,7 @@ import's error report with the API's bearer token."""
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import uuid
 from pathlib import Path
@@ -62,7 +63,7 @@ class Downloads:
         if job.expires_at is None or job.expires_at <= utcnow():
             return _error(410, "the download link has expired")
         path = Path(job.file_path)
-        if not path.is_file():
+        if not await asyncio.to_thread(path.is_file):
             return _error(410, "the export file is gone")
         name = f"{job.entity_type}-{job.finished_at:%Y%m%d-%H%M%S}.{job.file_format}"
         return FileResponse(path, media_type=MEDIA_TYPES[job.file_format], filename=name)
@@ -85,6 +86,6 @@ class Downloads:
         if job is None or not may_see(principal, job.requested_by):
             return _error(404, "no such import")
         path = error_report_path(self.settings.files_dir, job.id)
-        if job.status != JobStatus.COMPLETED or not path.is_file():
+        if job.status != JobStatus.COMPLETED or not await asyncio.to_thread(path.is_file):
             return _error(404, "the import has no error report (yet)")
         return FileResponse(path, media_type=MEDIA_TYPES["csv"], filename=f"{job.id}-errors.csv")

@@ -35,8 +35,8 @@ from app.auth import AuthenticationError, authenticate_request
 from app.limits import Limits, measure
 from app.rate_limit import RateLimiter, retry_after
 from app.settings import Environment, Settings
-from app.uploads import UploadError, is_multipart, multipart_params
 from app.targets import target_policy
+from app.uploads import UploadError, is_multipart, multipart_params
 from resolvers.events import current_request_id
 from resolvers.permissions import Scope, has_scope
 from resolvers.principal import Principal

@@ -25,6 +25,7 @@ import asyncpg
 
 from app.migrations import upgrade_to_head
 from bench.dataset import BENCH_DIR, postgres_reachable, use_bench_keys
+from models.bulk import FileFormat
 
 PG_ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
 PG_DATABASE = "crm_bulk_bench"
@@ -118,7 +119,13 @@ async def child_import(url: str, path: Path) -> dict[str, Any]:
     started = time.perf_counter()
     async with unit_of_work(factory) as session:
         job = await create_import_job(
-            session, principal, "customers", path, path.name, "csv", import_options()  # type: ignore[arg-type]
+            session,
+            principal,
+            "customers",
+            path,
+            path.name,
+            FileFormat.CSV,
+            import_options(),
         )
     async with factory() as session:
         await claim_import(session, job.id)
@@ -126,7 +133,8 @@ async def child_import(url: str, path: Path) -> dict[str, Any]:
     done = await run_import(factory, job.id, BENCH_DIR / "files", BATCH)
     seconds = time.perf_counter() - started
     await engine.dispose()
-    assert done.created_count == done.total_rows and done.rejected_count == 0, done
+    assert done.created_count == done.total_rows, done
+    assert done.rejected_count == 0, done
     return {"rows": done.created_count, "seconds": seconds}
 
 
@@ -231,7 +239,10 @@ def main(argv: list[str] | None = None) -> None:
         print("PostgreSQL not reachable at 127.0.0.1:5432: SQLite only", file=sys.stderr)
         backends.remove("postgres")
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
-    print("| database | rows | import rows/s | raw insert rows/s | ratio | import peak RSS | raw peak RSS |")
+    print(
+        "| database | rows | import rows/s | raw insert rows/s | ratio "
+        "| import peak RSS | raw peak RSS |"
+    )
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     try:
         for rows in args.rows or [100_000]:

@@ -37,13 +37,15 @@ from schema.services import node_pk, run_service
 
 JobStatus = strawberry.enum(JobStatusModel, name="JobStatus", description="Where a job is.")
 FileFormat = strawberry.enum(FileFormatModel, name="FileFormat", description="A file's format.")
-ImportType = strawberry.enum(
-    Enum("ImportType", {name.upper(): name for name in ENTITY_IMPORTS}),  # type: ignore[misc]
-    description="What a file imports.",
+ImportTypeModel = Enum(  # type: ignore[misc]
+    "ImportTypeModel", {name.upper(): name for name in ENTITY_IMPORTS}
 )
+ExportTypeModel = Enum(  # type: ignore[misc]
+    "ExportTypeModel", {name.upper(): name for name in EXPORT_TYPES}
+)
+ImportType = strawberry.enum(ImportTypeModel, name="ImportType", description="What a file imports.")
 ExportType = strawberry.enum(
-    Enum("ExportType", {name.upper(): name for name in EXPORT_TYPES}),  # type: ignore[misc]
-    description="What an export contains.",
+    ExportTypeModel, name="ExportType", description="What an export contains."
 )
 # The GraphQL filter input of each exportable type.
 FILTER_INPUTS = {name: f"{graph_type.title()}Filter" for name, graph_type in EXPORT_TYPES.items()}
@@ -69,7 +71,7 @@ def filter_from_json(entity_type: str, value: Any) -> Filter | None:
     python_type = schema.get_type_by_name(FILTER_INPUTS[entity_type])
     converted = convert_argument(
         coerced,
-        python_type.origin,  # type: ignore[union-attr]
+        python_type.origin,  # type: ignore[union-attr,arg-type]
         schema.schema_converter.scalar_registry,
         schema.config,
     )
@@ -229,7 +231,7 @@ class ColumnMappingInput:
 
 @strawberry.input(description="How to import an uploaded file.")
 class StartImportInput:
-    type: ImportType  # type: ignore[valid-type]
+    type: ImportType
     dry_run: bool = strawberry.field(default=False, description="Validate only; write nothing.")
     match: str | None = strawberry.field(
         default=None,
@@ -258,7 +260,7 @@ class StartImportPayload:
 
 @strawberry.input(description="What to export.")
 class StartExportInput:
-    type: ExportType  # type: ignore[valid-type]
+    type: ExportType
     file_format: FileFormat = FileFormatModel.CSV
     filter: JSON | None = strawberry.field(
         default=None,
@@ -336,7 +338,7 @@ class BulkMutation:
                 principal,
                 entity_type,
                 FileFormatModel(input.file_format),
-                input.filter or {},
+                input.filter if isinstance(input.filter, dict) else {},
             )
 
         result = await run_service(info, start)

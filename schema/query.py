@@ -18,6 +18,7 @@ from schema.automation import (
     AutomationRunFilter,
     AutomationRunOrder,
 )
+from schema.bulk import EXPORT_JOB, IMPORT_JOB
 from schema.campaigns import (
     Campaign,
     CampaignCost,
@@ -27,7 +28,6 @@ from schema.campaigns import (
     CampaignMemberOrder,
     CampaignOrder,
 )
-from schema.bulk import EXPORT_JOB, IMPORT_JOB
 from schema.clients import API_CLIENTS, ApiClient
 from schema.connections import list_field
 from schema.consents import Consent

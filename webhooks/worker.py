@@ -17,8 +17,8 @@ from datetime import timedelta
 from typing import Any
 
 from arq import cron
-from arq.worker import func
 from arq.connections import ArqRedis, RedisSettings, create_pool
+from arq.worker import func
 
 from app.automation_runner import run_automation_once
 from app.db import create_engine, create_session_factory

@@ -238,9 +238,7 @@ async def _checkpoint_options(
     return job
 
 
-async def _fail(
-    factory: async_sessionmaker[AsyncSession], job: ImportJob, error: str
-) -> ImportJob:
+async def _fail(factory: async_sessionmaker[AsyncSession], job: ImportJob, error: str) -> ImportJob:
     async with unit_of_work(factory) as session:
         await session.execute(
             update(import_jobs)

@@ -85,8 +85,10 @@ def _kind(annotation: Any) -> Any:
     if origin is list:
         (item,) = typing.get_args(annotation)
         item_kind = _kind(item)
-        return ("json",) if isinstance(item_kind, type) and issubclass(item_kind, BaseModel) else (
-            "list",
+        return (
+            ("json",)
+            if isinstance(item_kind, type) and issubclass(item_kind, BaseModel)
+            else ("list",)
         )
     return annotation
 

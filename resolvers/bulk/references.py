@@ -107,7 +107,7 @@ async def insert_rows(session: AsyncSession, table: Table, rows: list[dict[str, 
         )
         for row in rows
     ]
-    await connection.exec_driver_sql(sql, parameters)  # type: ignore[arg-type]
+    await connection.exec_driver_sql(sql, parameters)
 
 
 _PREPARED: dict[tuple[str, str], tuple[str, list[str], list[Any]]] = {}
@@ -120,5 +120,5 @@ async def ids_by_value(
     found: dict[Any, uuid.UUID] = {}
     for chunk in _chunks(values):
         statement = select(table.c[column], table.c.id).where(table.c[column].in_(chunk))
-        found.update({value: row_id for value, row_id in await session.execute(statement)})
+        found.update(dict((await session.execute(statement)).tuples().all()))
     return found

@@ -117,7 +117,7 @@ def _template(spec: EntityImport) -> tuple[dict[str, Any], dict[str, Callable[[]
     for column in spec.table.c:
         info = model_fields.get(column.key)
         if info is not None and info.default_factory is not None:
-            factories[column.key] = info.default_factory  # type: ignore[assignment]
+            factories[column.key] = info.default_factory
         else:
             defaults[column.key] = None if info is None else info.default
     return defaults, factories
@@ -352,16 +352,14 @@ async def _write(batch: _Batch, rows: list[_Row]) -> None:
     if batch.options.dry_run:
         return
     after_write = batch.spec.rules.after_write
-    for row, values, namespace in new:
+    for _, values, namespace in new:
         if after_write is not None:
             await after_write(batch.session, batch.principal, namespace, values, None)
         if batch.options.per_record_events:
             _emit(batch, "created", namespace)
 
 
-async def _prepare_create(
-    batch: _Batch, row: _Row
-) -> tuple[_Row, dict[str, Any], SimpleNamespace]:
+async def _prepare_create(batch: _Batch, row: _Row) -> tuple[_Row, dict[str, Any], SimpleNamespace]:
     record = _new_row(batch.spec, batch.now)
     changes = dict(row.values)
     namespace = SimpleNamespace(**record)
@@ -456,7 +454,9 @@ def _emit(
     entity = batch.spec.entity
     data = row_to_dict(row, batch.spec.table)
     event_type = f"{entity}.{action}"
-    record_event(batch.session, batch.principal, event_type, entity, row.id, row.version, data, changes)
+    record_event(
+        batch.session, batch.principal, event_type, entity, row.id, row.version, data, changes
+    )
     if changes is None:
         changes = {name: {"old": None, "new": value} for name, value in data.items()}
     record_audit(batch.session, batch.principal, event_type, entity, row.id, changes)

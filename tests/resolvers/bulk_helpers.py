@@ -13,8 +13,11 @@ from resolvers.bulk.formats import format_of
 from resolvers.bulk.imports import run_import
 from resolvers.bulk.jobs import claim_import, create_import_job, import_options
 from resolvers.principal import Principal
+from resolvers.tables import table_of
 from resolvers.unit_of_work import unit_of_work
 from tests.conftest import ADMIN
+
+errors = table_of(ImportRowError)
 
 
 async def import_file(
@@ -47,13 +50,14 @@ async def import_file(
 async def row_errors(factory: async_sessionmaker[AsyncSession], job: ImportJob) -> list[Any]:
     async with factory() as session:
         rows = await session.execute(
-            select(ImportRowError.row_number, ImportRowError.column, ImportRowError.code)
-            .where(ImportRowError.job_id == job.id)
-            .order_by(ImportRowError.row_number)
+            select(errors.c.row_number, errors.c.column, errors.c.code)
+            .where(errors.c.job_id == job.id)
+            .order_by(errors.c.row_number)
         )
         return [tuple(row) for row in rows]
 
 
 async def count(factory: async_sessionmaker[AsyncSession], model: Any, *where: Any) -> int:
     async with factory() as session:
-        return int(await session.scalar(select(func.count()).select_from(model).where(*where)))
+        total = await session.scalar(select(func.count()).select_from(model).where(*where))
+        return int(total or 0)
