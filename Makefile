@@ -38,6 +38,7 @@ bench: $(STAMP)  ## Benchmarks: nested page and search, GraphQL vs raw SQL (see 
 	$(BIN)/python -m bench.run
 	$(BIN)/python -m bench.webhooks
 	$(BIN)/python -m bench.sales
+	$(BIN)/python -m bench.bulk --rows 100000
 
 lock:  ## Re-resolve requirements.lock from pyproject.toml
 	$(BIN)/python -m pip install --quiet uv

@@ -19,8 +19,10 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.automation_runner import automation_in_process
+from app.bulk_runner import bulk_jobs
 from app.crypto import MissingKeysError, install_encryption
 from app.db import create_engine, create_session_factory
+from app.downloads import Downloads
 from app.graphql_http import GraphQLEndpoint
 from app.inbound_http import InboundEndpoint
 from app.migrations import current_revision, head_revision
@@ -145,6 +147,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         async with (
             webhook_delivery(settings, session_factory),
             automation(settings, session_factory),
+            bulk_jobs(settings, session_factory),
         ):
             yield
         for task in background:
@@ -156,11 +159,14 @@ def create_app(settings: Settings | None = None) -> Starlette:
     graphql = GraphQLEndpoint(settings, session_factory, create_rate_limiter(settings))
     oauth_token = TokenEndpoint(settings, session_factory)
     inbound = InboundEndpoint(settings, session_factory)
+    downloads = Downloads(settings, session_factory)
     app = Starlette(
         routes=[
             Route("/graphql", graphql.handle, methods=["GET", "POST"]),
             Route("/oauth/token", oauth_token.handle, methods=["POST"]),
             Route("/integrations/{connector}/events", inbound.handle, methods=["POST"]),
+            Route("/exports/{job_id}", downloads.export_file, methods=["GET"]),
+            Route("/imports/{job_id}/errors.csv", downloads.import_errors, methods=["GET"]),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
         ],

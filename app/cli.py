@@ -1,4 +1,5 @@
-"""The `crm` command: serve, migrate, seed, token, clients, worker, privacy, connectors."""
+"""The `crm` command: serve, migrate, seed, token, clients, worker, privacy, connectors,
+import, export."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from collections.abc import Sequence
 
 from sqlalchemy import select
 
-from app import cli_connectors, cli_privacy
+from app import cli_bulk, cli_connectors, cli_privacy
 from app.auth import issue_token
 from app.crypto import MissingKeysError, install_encryption
 from app.db import create_engine, create_session_factory
@@ -135,6 +136,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     commands.add_parser("worker", help="deliver webhooks as arq jobs (needs REDIS_URL)")
     cli_privacy.add_commands(commands)
     cli_connectors.add_commands(commands)
+    cli_bulk.add_commands(commands)
     args = parser.parse_args(argv)
 
     settings = get_settings()
@@ -161,6 +163,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         _worker(settings)
     elif args.command == "connectors":
         print(asyncio.run(cli_connectors.run(settings, args)))
+    elif args.command == "import":
+        print(asyncio.run(cli_bulk.run_import(settings, args)))
+    elif args.command == "export":
+        print(asyncio.run(cli_bulk.run_export(settings, args)), file=sys.stderr)
     else:
         print(asyncio.run(cli_privacy.run(settings, args)))
 

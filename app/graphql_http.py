@@ -36,6 +36,7 @@ from app.limits import Limits, measure
 from app.rate_limit import RateLimiter, retry_after
 from app.settings import Environment, Settings
 from app.targets import target_policy
+from app.uploads import UploadError, is_multipart, multipart_params
 from resolvers.events import current_request_id
 from resolvers.permissions import Scope, has_scope
 from resolvers.principal import Principal
@@ -193,7 +194,7 @@ class GraphQLEndpoint:
                 )
             principal = await self._principal(request)
             await self._take_token(principal)
-            params = await _params(request, self.settings.max_body_bytes)
+            params = await self._request_params(request)
             context = Context(
                 principal,
                 self.session_factory,
@@ -208,6 +209,18 @@ class GraphQLEndpoint:
             return await self._answer(params, request.method, media_type, context)
         except RequestError as exc:
             return self._errors(exc.status, [_error(str(exc), exc.code)], media_type, exc.headers)
+
+    async def _request_params(self, request: Request) -> Any:
+        """JSON (or query) parameters; multipart requests carry file uploads (`startImport`)."""
+        if not is_multipart(request):
+            return await _params(request, self.settings.max_body_bytes)
+        try:
+            return await multipart_params(request, self.settings)
+        except UploadError as exc:
+            code = RequestErrorCode.LIMIT_EXCEEDED if exc.status == 413 else None
+            raise RequestError(
+                exc.status, str(exc), code or RequestErrorCode.BAD_USER_INPUT
+            ) from exc
 
     async def _answer(
         self, params: Any, method: str, media_type: str, context: Context

@@ -84,6 +84,7 @@ EVENT_TYPES: dict[str, str] = {
         f"kb_article.{action}": f"A knowledge base article was {action}."
         for action in ("created", "updated", "deleted", "restored", "published")
     },
+    "import.completed": "A bulk import finished (not a dry run): one event for the whole file.",
 }
 
 

@@ -18,6 +18,7 @@ from resolvers.tickets.service import TICKET_COMMENT_RULES, TICKET_RULES
 from schema import inputs
 from schema.activities import Interaction
 from schema.automation_mutations import AutomationMutation
+from schema.bulk import BulkMutation
 from schema.campaigns import Campaign, CampaignMember
 from schema.clients import API_CLIENT_MUTATIONS
 from schema.customers import Contact, Customer
@@ -81,6 +82,7 @@ def _mutation_type() -> type:
     fields.update(_fields_of(AutomationMutation))
     fields.update(knowledge_mutations())
     fields.update(_fields_of(KnowledgeMutation))
+    fields.update(_fields_of(BulkMutation))
     return strawberry.type(type("Mutation", (), fields))
 
 

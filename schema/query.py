@@ -18,6 +18,7 @@ from schema.automation import (
     AutomationRunFilter,
     AutomationRunOrder,
 )
+from schema.bulk import EXPORT_JOB, IMPORT_JOB
 from schema.campaigns import (
     Campaign,
     CampaignCost,
@@ -285,3 +286,5 @@ class Query:
     suggested_kb_articles = SUGGESTED_KB_ARTICLES
     kb_articles_for_ticket = KB_ARTICLES_FOR_TICKET
     service_report = SERVICE_REPORT
+    import_job = IMPORT_JOB
+    export_job = EXPORT_JOB

@@ -18,6 +18,7 @@ from typing import Any
 
 from arq import cron
 from arq.connections import ArqRedis, RedisSettings, create_pool
+from arq.worker import func
 
 from app.automation_runner import run_automation_once
 from app.db import create_engine, create_session_factory
@@ -31,6 +32,8 @@ WAKE_JOB_ID = "crm:webhooks:wake"
 AUTOMATION_JOB_ID = "crm:automation:wake"
 HELP_JOB_ID = f"{WAKE_JOB_ID}:help"
 HELP_EVERY_SECONDS = 0.5
+# A million-row import takes minutes; arq's default timeout (5 min) would cut it off.
+BULK_TIMEOUT_SECONDS = 6 * 3600
 
 
 def dispatch_settings(settings: Settings) -> DispatchSettings:
@@ -65,6 +68,13 @@ async def check_sla(ctx: dict[str, Any]) -> int:
     """Record SLA breaches not recorded yet (see resolvers/tickets/sla.py); returns how many.
     Workers may overlap: each breach is recorded, and its event emitted, once."""
     return await check_sla_once(ctx["session_factory"])
+
+
+async def run_bulk_jobs(ctx: dict[str, Any]) -> int:
+    """Run pending and interrupted import and export jobs (see app/bulk_runner.py)."""
+    from app.bulk_runner import run_bulk_jobs_once
+
+    return await run_bulk_jobs_once(get_settings(), ctx["session_factory"])
 
 
 async def _startup(ctx: dict[str, Any]) -> None:
@@ -112,7 +122,13 @@ def redis_settings(settings: Settings) -> RedisSettings:
 class WorkerSettings:
     """arq's worker configuration (`arq webhooks.worker.WorkerSettings`, or `crm worker`)."""
 
-    functions = [dispatch_due, pull_connections, run_automation, check_sla]
+    functions = [
+        dispatch_due,
+        pull_connections,
+        run_automation,
+        check_sla,
+        func(run_bulk_jobs, timeout=BULK_TIMEOUT_SECONDS),
+    ]
     cron_jobs = [
         cron(dispatch_due, second=set(range(0, 60, 5)), run_at_startup=True),
         # Each connection's own interval decides; a conditional update claims each pull once.
@@ -121,6 +137,13 @@ class WorkerSettings:
         cron(run_automation, second=set(range(0, 60, 5)), run_at_startup=True),
         # Every minute (SLA targets are minutes); late responses record their own breaches.
         cron(check_sla, second={15}, run_at_startup=True),
+        # Woken when a job is created; the sweep resumes interrupted jobs.
+        cron(
+            run_bulk_jobs,
+            second={15, 45},
+            run_at_startup=True,
+            timeout=BULK_TIMEOUT_SECONDS,
+        ),
     ]
     on_startup = _startup
     on_shutdown = _shutdown

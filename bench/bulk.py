@@ -1,0 +1,266 @@
+"""`python -m bench.bulk`: importing customers from CSV (`crm import`'s engine) beside a raw
+multi-row insert of the same rows through the same driver (see bench/README.md).
+
+Each run is a subprocess on a fresh, migrated database; it reports its rows/s and its peak RSS
+(`resource.getrusage(RUSAGE_SELF).ru_maxrss`)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+import asyncpg
+
+from app.migrations import upgrade_to_head
+from bench.dataset import BENCH_DIR, postgres_reachable, use_bench_keys
+from models.bulk import FileFormat
+
+PG_ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
+PG_DATABASE = "crm_bulk_bench"
+PG_URL = f"postgresql+asyncpg://postgres@127.0.0.1:5432/{PG_DATABASE}"
+BATCH = 1000
+INDUSTRIES = ("software", "retail", "manufacturing", "logistics", "health")
+STAGES = ("lead", "prospect", "customer", "churned")
+COUNTRIES = ("DE", "FR", "US", "GB", "NL")
+# The customers columns the raw insert writes, in order.
+RAW_COLUMNS = (
+    "id", "created_at", "updated_at", "version", "deleted_at", "name", "domain", "industry",
+    "employees", "lifecycle_stage", "owner_id", "phone", "street", "city", "postal_code",
+    "country", "tags", "credit_status", "tier", "external_id",
+)  # fmt: skip
+
+
+def write_csv(path: Path, rows: int) -> Path:
+    """Customers with the fields a CRM export usually has."""
+    if path.exists():
+        return path
+    partial = path.with_suffix(".partial")
+    with partial.open("w", newline="") as file:
+        writer = csv.writer(file)
+        writer.writerow(
+            ["Company", "External ID", "Website", "Industry", "Employees", "Stage", "City",
+             "Country", "Tags"]
+        )  # fmt: skip
+        for n in range(rows):
+            writer.writerow(
+                [
+                    f"Customer {n}",
+                    f"EXT-{n}",
+                    f"customer{n}.example.com",
+                    INDUSTRIES[n % 5],
+                    n % 5000,
+                    STAGES[n % 4],
+                    f"City {n % 97}",
+                    COUNTRIES[n % 5],
+                    "vip;eu" if n % 3 == 0 else "",
+                ]
+            )
+    partial.rename(path)
+    return path
+
+
+async def _recreate_postgres() -> None:
+    connection = await asyncpg.connect(PG_ADMIN_DSN, timeout=10)
+    try:
+        await connection.execute(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
+        await connection.execute(f"CREATE DATABASE {PG_DATABASE}")
+    finally:
+        await connection.close()
+
+
+async def _drop_postgres() -> None:
+    connection = await asyncpg.connect(PG_ADMIN_DSN, timeout=10)
+    try:
+        await connection.execute(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
+    finally:
+        await connection.close()
+
+
+def fresh_database(backend: str) -> str:
+    """A new, migrated, empty database; its URL."""
+    if backend == "postgres":
+        asyncio.run(_recreate_postgres())
+        url = PG_URL
+    else:
+        path = BENCH_DIR / "bulk.db"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        url = f"sqlite+aiosqlite:///{path}"
+    upgrade_to_head(url)
+    return url
+
+
+# --- the child processes -------------------------------------------------------------------
+
+
+async def child_import(url: str, path: Path) -> dict[str, Any]:
+    from app.db import create_engine, create_session_factory
+    from resolvers.bulk.imports import run_import
+    from resolvers.bulk.jobs import claim_import, create_import_job, import_options
+    from resolvers.principal import Principal, PrincipalKind
+    from resolvers.unit_of_work import unit_of_work
+
+    use_bench_keys()
+    engine = create_engine(url)
+    factory = create_session_factory(engine)
+    principal = Principal(subject="bench", kind=PrincipalKind.OPERATOR, role="admin")
+    started = time.perf_counter()
+    async with unit_of_work(factory) as session:
+        job = await create_import_job(
+            session,
+            principal,
+            "customers",
+            path,
+            path.name,
+            FileFormat.CSV,
+            import_options(),
+        )
+    async with factory() as session:
+        await claim_import(session, job.id)
+        await session.commit()
+    done = await run_import(factory, job.id, BENCH_DIR / "files", BATCH)
+    seconds = time.perf_counter() - started
+    await engine.dispose()
+    assert done.created_count == done.total_rows, done
+    assert done.rejected_count == 0, done
+    return {"rows": done.created_count, "seconds": seconds}
+
+
+def _raw_row(record: list[str], now: Any, postgres: bool) -> tuple[Any, ...]:
+    company, external_id, domain, industry, employees, stage, city, country, tags = record
+    tag_list = json.dumps(tags.split(";") if tags else [])
+    row_id = uuid.uuid4()
+    return (
+        row_id if postgres else row_id.hex, now, now, 1, None, company, domain, industry,
+        int(employees), stage, None, None, None, city, None, country, tag_list, None, None,
+        external_id,
+    )  # fmt: skip
+
+
+def _batches(path: Path, postgres: bool) -> Any:
+    now: Any = datetime.now(UTC)
+    if not postgres:
+        now = now.replace(tzinfo=None).isoformat(" ")
+    with path.open(newline="") as file:
+        reader = csv.reader(file)
+        next(reader)
+        batch: list[tuple[Any, ...]] = []
+        for record in reader:
+            batch.append(_raw_row(record, now, postgres))
+            if len(batch) == BATCH:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+
+
+async def child_raw(url: str, path: Path) -> dict[str, Any]:
+    """Prepared tuples, one transaction per batch of 1,000; only the inserts are timed."""
+    postgres = url.startswith("postgresql")
+    columns = ", ".join(RAW_COLUMNS)
+    rows, seconds = 0, 0.0
+    if postgres:
+        connection = await asyncpg.connect(url.replace("postgresql+asyncpg", "postgresql"))
+        marks = ", ".join(f"${n}" for n in range(1, len(RAW_COLUMNS) + 1))
+        sql = f"INSERT INTO customers ({columns}) VALUES ({marks})"
+        for batch in _batches(path, postgres):
+            started = time.perf_counter()
+            async with connection.transaction():
+                await connection.executemany(sql, batch)
+            seconds += time.perf_counter() - started
+            rows += len(batch)
+        await connection.close()
+    else:
+        database = url.split("///", 1)[1]
+        async with aiosqlite.connect(database) as connection:
+            for pragma in ("journal_mode = WAL", "synchronous = NORMAL", "foreign_keys = ON"):
+                await connection.execute(f"PRAGMA {pragma}")
+            marks = ", ".join("?" for _ in RAW_COLUMNS)
+            sql = f"INSERT INTO customers ({columns}) VALUES ({marks})"
+            for batch in _batches(path, postgres):
+                started = time.perf_counter()
+                await connection.executemany(sql, batch)
+                await connection.commit()
+                seconds += time.perf_counter() - started
+                rows += len(batch)
+    return {"rows": rows, "seconds": seconds}
+
+
+def _child(kind: str, url: str, path: Path) -> None:
+    run = child_import if kind == "import" else child_raw
+    result = asyncio.run(run(url, path))
+    result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps(result))
+
+
+# --- the parent ----------------------------------------------------------------------------
+
+
+def measure(kind: str, backend: str, path: Path) -> dict[str, Any]:
+    url = fresh_database(backend)
+    output = subprocess.run(
+        [sys.executable, "-m", "bench.bulk", "--child", kind, "--url", url, "--file", str(path)],
+        check=True,
+        capture_output=True,
+        text=True,
+        env=os.environ.copy(),
+    ).stdout
+    result: dict[str, Any] = json.loads(output.strip().splitlines()[-1])
+    result["rows_per_second"] = result["rows"] / result["seconds"]
+    return result
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.bulk", description=__doc__)
+    parser.add_argument("--rows", type=int, action="append", help="repeatable; default 100,000")
+    parser.add_argument("--database", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument("--child", choices=["import", "raw"], help=argparse.SUPPRESS)
+    parser.add_argument("--url", help=argparse.SUPPRESS)
+    parser.add_argument("--file", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        _child(args.child, args.url, args.file)
+        return
+    use_bench_keys()
+    backends = ["sqlite", "postgres"] if args.database == "both" else [args.database]
+    if "postgres" in backends and not asyncio.run(postgres_reachable()):
+        print("PostgreSQL not reachable at 127.0.0.1:5432: SQLite only", file=sys.stderr)
+        backends.remove("postgres")
+    BENCH_DIR.mkdir(parents=True, exist_ok=True)
+    print(
+        "| database | rows | import rows/s | raw insert rows/s | ratio "
+        "| import peak RSS | raw peak RSS |"
+    )
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    try:
+        for rows in args.rows or [100_000]:
+            path = write_csv(BENCH_DIR / f"customers-{rows}.csv", rows)
+            for backend in backends:
+                imported = measure("import", backend, path)
+                raw = measure("raw", backend, path)
+                ratio = imported["rows_per_second"] / raw["rows_per_second"]
+                print(
+                    f"| {backend} | {rows:,} | {imported['rows_per_second']:,.0f} | "
+                    f"{raw['rows_per_second']:,.0f} | {ratio:.2f} | "
+                    f"{imported['peak_rss_mb']:.0f} MB | {raw['peak_rss_mb']:.0f} MB |",
+                    flush=True,
+                )
+    finally:
+        if "postgres" in backends:
+            asyncio.run(_drop_postgres())
+
+
+if __name__ == "__main__":
+    main()

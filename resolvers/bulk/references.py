@@ -1,0 +1,124 @@
+"""Batch look-ups of an import: one query per column per batch, never one per row."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Mapping
+from typing import Any
+
+from sqlalchemy import Table, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from resolvers.bulk.entities import Lookup
+from resolvers.principal import Principal
+from resolvers.visibility import row_filter
+
+# Keeps every IN list well under SQLite's and asyncpg's bound-parameter limits.
+CHUNK = 5000
+
+
+def _chunks(values: Collection[Any]) -> Iterable[list[Any]]:
+    items = list(values)
+    for start in range(0, len(items), CHUNK):
+        yield items[start : start + CHUNK]
+
+
+def _visible(statement: Any, table: Table, principal: Principal) -> Any:
+    if (condition := row_filter(table.name, principal)) is not None:
+        statement = statement.where(condition)
+    if "deleted_at" in table.c:
+        statement = statement.where(table.c.deleted_at.is_(None))
+    return statement
+
+
+async def resolve_lookup(
+    session: AsyncSession, principal: Principal, lookup: Lookup, values: Collection[str]
+) -> dict[str, list[uuid.UUID]]:
+    """The ids of the visible, not deleted rows each value names (several: ambiguous)."""
+    found: dict[str, list[uuid.UUID]] = defaultdict(list)
+    column = lookup.table.c[lookup.key]
+    for chunk in _chunks({_key(lookup, v) for v in values}):
+        statement = _visible(
+            select(column, lookup.table.c.id).where(column.in_(chunk)), lookup.table, principal
+        )
+        for key, row_id in await session.execute(statement):
+            found[_key(lookup, key)].append(row_id)
+    return found
+
+
+def _key(lookup: Lookup, value: Any) -> str:
+    text = str(value).strip()
+    return text.lower() if lookup.lower else text
+
+
+def lookup_key(lookup: Lookup, value: Any) -> str:
+    return _key(lookup, value)
+
+
+async def existing_ids(
+    session: AsyncSession, principal: Principal, table: Table, ids: Collection[uuid.UUID]
+) -> set[uuid.UUID]:
+    """Those of ``ids`` naming rows the principal may see (the API's reference check)."""
+    found: set[uuid.UUID] = set()
+    for chunk in _chunks(ids):
+        statement = select(table.c.id).where(table.c.id.in_(chunk))
+        if (condition := row_filter(table.name, principal)) is not None:
+            statement = statement.where(condition)
+        found.update(await session.scalars(statement))
+    return found
+
+
+async def rows_by_key(
+    session: AsyncSession, table: Table, columns: tuple[str, ...], keys: Collection[tuple[Any, ...]]
+) -> dict[tuple[Any, ...], Any]:
+    """Existing rows by the values of ``columns`` (queried by the first, matched on all)."""
+    first = table.c[columns[0]]
+    wanted = set(keys)
+    rows: dict[tuple[Any, ...], Any] = {}
+    for chunk in _chunks({key[0] for key in wanted}):
+        for row in await session.execute(select(table).where(first.in_(chunk))):
+            key = tuple(getattr(row, name) for name in columns)
+            if key in wanted:
+                rows.setdefault(key, row)
+    return rows
+
+
+async def insert_rows(session: AsyncSession, table: Table, rows: list[dict[str, Any]]) -> None:
+    """A multi-row insert handed to the driver's executemany as prepared tuples: each value
+    through its column type's bind processor (so encryption, UUIDs and UTC times are as with
+    any insert), without SQLAlchemy's per-statement parameter handling."""
+    connection = await session.connection()
+    dialect = connection.dialect
+    key = (table.name, dialect.name)
+    prepared = _PREPARED.get(key)
+    if prepared is None:
+        compiled = insert(table).compile(dialect=dialect, column_keys=[c.key for c in table.c])
+        order = list(compiled.positiontup or ())
+        processors = [table.c[name].type._cached_bind_processor(dialect) for name in order]
+        prepared = _PREPARED[key] = (compiled.string, order, processors)
+    sql, order, processors = prepared
+    pairs = list(zip(order, processors, strict=True))
+    parameters = [
+        tuple(
+            value if p is None or value is None else p(value)
+            for name, p in pairs
+            for value in (row[name],)
+        )
+        for row in rows
+    ]
+    await connection.exec_driver_sql(sql, parameters)
+
+
+_PREPARED: dict[tuple[str, str], tuple[str, list[str], list[Any]]] = {}
+
+
+async def ids_by_value(
+    session: AsyncSession, table: Table, column: str, values: Collection[Any]
+) -> Mapping[Any, uuid.UUID]:
+    """The id of the row holding each value of a unique column."""
+    found: dict[Any, uuid.UUID] = {}
+    for chunk in _chunks(values):
+        statement = select(table.c[column], table.c.id).where(table.c[column].in_(chunk))
+        found.update(dict((await session.execute(statement)).tuples().all()))
+    return found
