@@ -36,7 +36,7 @@ from app.limits import Limits, measure
 from app.rate_limit import RateLimiter, retry_after
 from app.settings import Environment, Settings
 from app.targets import target_policy
-from app.uploads import UploadError, is_multipart, multipart_params
+from app.uploads import UploadError, comparable, discard_uploads, is_multipart, multipart_params
 from resolvers.events import current_request_id
 from resolvers.permissions import Scope, has_scope
 from resolvers.principal import Principal
@@ -244,9 +244,11 @@ class GraphQLEndpoint:
             self.session_factory,
             context.principal.actor,
             key,
-            idempotency.fingerprint(params),
+            idempotency.fingerprint(comparable(params)),
             timedelta(seconds=self.settings.idempotency_ttl_seconds),
         )
+        if not isinstance(claim, idempotency.Claimed):
+            discard_uploads(params)
         if claim is idempotency.Refusal.REUSED:
             raise RequestError(
                 422,

@@ -3,6 +3,7 @@ files directory as it is read, and its variable becomes a `StoredFile`."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import uuid
@@ -71,15 +72,38 @@ async def _store(upload: UploadFile, settings: Settings) -> StoredFile:
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"{uuid.uuid4()}-{_UNSAFE.sub('_', name)[-100:]}"
     size = 0
+    digest = hashlib.sha256()
     with path.open("wb") as file:
         while chunk := await upload.read(CHUNK):
             size += len(chunk)
+            digest.update(chunk)
             if size > settings.import_max_upload_bytes:
                 file.close()
                 path.unlink(missing_ok=True)
                 raise UploadError(413, f"upload over {settings.import_max_upload_bytes} bytes")
             file.write(chunk)
-    return StoredFile(path, name, size)
+    return StoredFile(path, name, size, digest.hexdigest())
+
+
+def comparable(params: Any) -> Any:
+    """The parameters with each stored file replaced by its name, size and SHA-256: what an
+    `Idempotency-Key` fingerprint compares (the same upload is stored under a new path each time)."""
+    if isinstance(params, StoredFile):
+        return {"upload": params.file_name, "size": params.size, "sha256": params.sha256}
+    if isinstance(params, dict):
+        return {key: comparable(value) for key, value in params.items()}
+    if isinstance(params, list):
+        return [comparable(value) for value in params]
+    return params
+
+
+def discard_uploads(params: Any) -> None:
+    """Delete the files a request stored that will not be used (a replayed or refused request)."""
+    if isinstance(params, StoredFile):
+        params.path.unlink(missing_ok=True)
+    elif isinstance(params, dict | list):
+        for value in params.values() if isinstance(params, dict) else params:
+            discard_uploads(value)
 
 
 def _set(operations: Any, dotted: str, value: StoredFile) -> None:

@@ -194,3 +194,4 @@ class StoredFile:
     path: Path
     file_name: str
     size: int
+    sha256: str = ""
