@@ -87,7 +87,7 @@ async def _store(upload: UploadFile, settings: Settings) -> StoredFile:
 
 def comparable(params: Any) -> Any:
     """The parameters with each stored file replaced by its name, size and SHA-256: what an
-    `Idempotency-Key` fingerprint compares (the same upload is stored under a new path each time)."""
+    `Idempotency-Key` fingerprint compares (each upload is stored under a new path)."""
     if isinstance(params, StoredFile):
         return {"upload": params.file_name, "size": params.size, "sha256": params.sha256}
     if isinstance(params, dict):
