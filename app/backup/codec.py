@@ -98,6 +98,8 @@ class TableCodec:
     columns: tuple[str, ...]
     decoders: tuple[Decoder, ...]
     nullable_json: tuple[str, ...]
+    # (position, nullable) of each JSON column: COPY takes them as JSON text.
+    json_columns: tuple[tuple[int, bool], ...]
     # Nullable columns referencing this same table: restored in a second pass.
     self_references: tuple[str, ...]
 
@@ -115,6 +117,9 @@ class TableCodec:
             columns=tuple(c.name for c in cols),
             decoders=tuple(_decoder(c) for c in cols),
             nullable_json=tuple(c.name for c in cols if isinstance(c.type, JSON) and c.nullable),
+            json_columns=tuple(
+                (i, bool(c.nullable)) for i, c in enumerate(cols) if isinstance(c.type, JSON)
+            ),
             self_references=self_refs,
         )
 
@@ -154,3 +159,15 @@ class TableCodec:
             name: decode(record[name])
             for name, decode in zip(self.columns, self.decoders, strict=True)
         }
+
+    def copy_record(self, params: dict[str, Any]) -> tuple[Any, ...]:
+        """A row of `decode` as PostgreSQL's COPY takes it: JSON columns as the JSON text their
+        type would have bound (SQL NULL only in nullable ones), everything else as it is."""
+        record = [params[name] for name in self.columns]
+        for position, nullable in self.json_columns:
+            value = record[position]
+            if value is JSON.NULL:
+                record[position] = "null"
+            elif value is not None or not nullable:
+                record[position] = json.dumps(value)
+        return tuple(record)
