@@ -34,38 +34,44 @@ async def restore_all(
     """Load the backup in `directory` into the settings' database, which must be migrated to the
     backup's revision and empty. One transaction: on any failure nothing is left behind."""
     manifest = read_manifest(directory)
-    codecs = _codecs_for(manifest)
+    files = _files_by_table(manifest)
     await asyncio.to_thread(_verify_checksums, directory, manifest)
     keyring = keyring_from_settings(settings)
     engine = create_engine(settings.database_url, pool_size=1)
     try:
         # SQLite: BEGIN IMMEDIATE, so no writer slips in between the emptiness check and the load.
         async with engine.execution_options(**{WRITE_OPTION: True}).begin() as connection:
-            await _check_target(connection, manifest, codecs)
-            for entry in manifest.tables:
-                codec = codecs[entry.table]
+            await _check_target(connection, manifest)
+            # In this version's foreign-key order, whatever order the manifest lists.
+            for codec in backup_codecs():
+                entry = files[codec.name]
                 await _insert_table(connection, codec, directory, entry, keyring, progress)
-            for entry in manifest.tables:
-                codec = codecs[entry.table]
+            for codec in backup_codecs():
                 if codec.self_references:
-                    await _link_self_references(connection, codec, directory / entry.file)
-            await _continue_sequences(connection, codecs.values())
+                    await _link_self_references(
+                        connection, codec, directory / files[codec.name].file
+                    )
+            await _continue_sequences(connection, backup_codecs())
     finally:
         await engine.dispose()
     return manifest
 
 
-def _codecs_for(manifest: BackupManifest) -> dict[str, TableCodec]:
-    """The codecs of the manifest's tables; refuses a backup whose tables or columns differ."""
+def _files_by_table(manifest: BackupManifest) -> dict[str, TableFile]:
+    """The manifest's files by table; refuses a backup whose tables or columns differ from the
+    data model of this version."""
+    files = {entry.table: entry for entry in manifest.tables}
     codecs = {codec.name: codec for codec in backup_codecs()}
-    listed = {entry.table for entry in manifest.tables}
-    if listed != set(codecs):
-        missing, unknown = sorted(set(codecs) - listed), sorted(listed - set(codecs))
+    if files.keys() != codecs.keys():
+        missing, unknown = (
+            sorted(codecs.keys() - files.keys()),
+            sorted(files.keys() - codecs.keys()),
+        )
         raise BackupError(f"the backup's tables differ: missing {missing}, unknown {unknown}")
-    for entry in manifest.tables:
-        if entry.columns != codecs[entry.table].columns:
-            raise BackupError(f"the columns of {entry.table} differ from this version's")
-    return codecs
+    for name, entry in files.items():
+        if entry.columns != codecs[name].columns:
+            raise BackupError(f"the columns of {name} differ from this version's")
+    return files
 
 
 def _verify_checksums(directory: Path, manifest: BackupManifest) -> None:
@@ -77,9 +83,7 @@ def _verify_checksums(directory: Path, manifest: BackupManifest) -> None:
             raise BackupError(f"{path} does not match its checksum: the file changed or is damaged")
 
 
-async def _check_target(
-    connection: AsyncConnection, manifest: BackupManifest, codecs: dict[str, TableCodec]
-) -> None:
+async def _check_target(connection: AsyncConnection, manifest: BackupManifest) -> None:
     revision = await connection.run_sync(
         lambda sync: MigrationContext.configure(sync).get_current_revision()
     )
@@ -90,8 +94,8 @@ async def _check_target(
             f"{manifest.alembic_revision} (`crm migrate` of the same version) first"
         )
     filled = [
-        name
-        for name, codec in codecs.items()
+        codec.name
+        for codec in backup_codecs()
         if await connection.scalar(select(exists().select_from(codec.table)))
     ]
     if filled:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import threading
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
@@ -30,6 +31,7 @@ from models import (
     AuditEntry,
     BusinessCalendar,
     Connection,
+    Customer,
     Event,
     ExportJob,
     ExternalRef,
@@ -537,6 +539,47 @@ async def test_self_references_are_restored_whatever_the_row_order(
     finally:
         await engine.dispose()
     assert managers == {u.id: u.manager_id for u in chain}
+
+
+async def test_the_dump_reads_one_snapshot_while_others_write(
+    settings: Settings, make: Any, tmp_path: Path
+) -> None:
+    await make.team()  # teams are dumped before customers
+    await make.customer(name="Before")
+
+    def commit_a_customer_meanwhile(table: str, rows: int) -> None:
+        if table != "teams":
+            return
+
+        async def write() -> None:
+            engine = create_engine(settings.database_url)
+            async with unit_of_work(create_session_factory(engine)) as session:
+                await create_entity(session, SYSTEM, CUSTOMER_RULES, {"name": "During"})
+            await engine.dispose()
+
+        # Committed from another thread (and connection) while the dump waits for it.
+        thread = threading.Thread(target=asyncio.run, args=(write(),))
+        thread.start()
+        thread.join()
+
+    manifest = await dump_all(settings, tmp_path / "backup", progress=commit_a_customer_meanwhile)
+
+    assert manifest.row_counts["customers"] == 1
+    assert manifest.row_counts["events"] == 1  # the customer.created of "Before" only
+    names = await _customer_names(settings.database_url)
+    assert names == ["Before", "During"]
+
+
+async def _customer_names(url: str) -> list[str]:
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as connection:
+            customers = table_of(Customer)
+            return list(
+                await connection.scalars(select(customers.c.name).order_by(customers.c.name))
+            )
+    finally:
+        await engine.dispose()
 
 
 # --- refusals: nothing is written ---
