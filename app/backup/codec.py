@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import (
@@ -153,12 +154,27 @@ class TableCodec:
         )
 
     def decode(self, line: str) -> dict[str, Any]:
-        """The insert parameters of one JSON line (`KeyError` when a column is missing)."""
-        record = json.loads(line)
-        return {
-            name: decode(record[name])
+        """The insert parameters of one JSON line (`KeyError` unless it has exactly the
+        table's columns)."""
+        record: dict[str, Any] = json.loads(line)
+        if record.keys() != self._column_set:
+            raise KeyError(f"columns {sorted(record)} are not {sorted(self.columns)}")
+        for name, decode in self._conversions:
+            record[name] = decode(record[name])
+        return record
+
+    @cached_property
+    def _column_set(self) -> frozenset[str]:
+        return frozenset(self.columns)
+
+    @cached_property
+    def _conversions(self) -> tuple[tuple[str, Decoder], ...]:
+        """The columns whose JSON form is not already their value."""
+        return tuple(
+            (name, decode)
             for name, decode in zip(self.columns, self.decoders, strict=True)
-        }
+            if decode is not _identity
+        )
 
     def copy_record(self, params: dict[str, Any]) -> tuple[Any, ...]:
         """A row of `decode` as PostgreSQL's COPY takes it: JSON columns as the JSON text their

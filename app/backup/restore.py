@@ -69,6 +69,8 @@ def _files_by_table(manifest: BackupManifest) -> dict[str, TableFile]:
         )
         raise BackupError(f"the backup's tables differ: missing {missing}, unknown {unknown}")
     for name, entry in files.items():
+        if Path(entry.file).name != entry.file:
+            raise BackupError(f"{entry.file!r}: a backup's files are inside its directory")
         if entry.columns != codecs[name].columns:
             raise BackupError(f"the columns of {name} differ from this version's")
     return files

@@ -541,6 +541,21 @@ async def test_self_references_are_restored_whatever_the_row_order(
     assert managers == {u.id: u.manager_id for u in chain}
 
 
+@pytest.mark.skipif(
+    not os.environ.get("TEST_DATABASE_URL"), reason="needs PostgreSQL beside SQLite"
+)
+@pytest.mark.usefixtures("seeded")
+async def test_a_postgresql_backup_restores_into_sqlite(settings: Settings, tmp_path: Path) -> None:
+    sqlite_url = f"sqlite+aiosqlite:///{tmp_path / 'moved.db'}"
+    await asyncio.to_thread(upgrade_to_head, sqlite_url)
+
+    await _round_trip(
+        settings, settings.model_copy(update={"database_url": sqlite_url}), tmp_path / "backup"
+    )
+
+    assert await _contents(sqlite_url) == await _contents(settings.database_url)
+
+
 async def test_the_dump_reads_one_snapshot_while_others_write(
     settings: Settings, make: Any, tmp_path: Path
 ) -> None:
