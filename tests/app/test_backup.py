@@ -156,14 +156,10 @@ def _ok(payload: dict[str, Any]) -> dict[str, Any]:
 
 
 async def _seed(gql: GraphQLClient, make: Any, session_factory: Any, receiver: Receiver) -> None:
-    """Customers, contacts with consents and encrypted phones, deals through stages (history)
-    with a lost reason and line items, a purchase, campaigns (a child of a parent) with members
-    and costs, tickets with comments, knowledge-base articles, a webhook endpoint with delivered
-    events, an automation rule that ran, a connection, an API client and their audit entries."""
+    """Every table gets rows, through the API and the services where they exist."""
     team = await make.team()
     boss = await make.user(team_id=team.id, role="sales_manager")
     rep = await make.user(team_id=team.id, manager_id=boss.id)
-    _, stages = await make.pipeline()
     async with unit_of_work(session_factory) as session:
         await create_endpoint(
             session, SYSTEM, {"url": receiver.url, "event_types": ["customer.*"]}, LOOPBACK
@@ -175,6 +171,25 @@ async def _seed(gql: GraphQLClient, make: Any, session_factory: Any, receiver: R
             {"input": {"name": "Acme", "tags": ["key", "eu"], "ownerId": gid("User", rep)}},
         )
     )["customer"]["id"]
+    await _sales(gql, make, customer)
+    await _marketing(make)
+    ticket = _ok(
+        await gql(CREATE_TICKET, {"input": {"subject": "Login fails", "customerId": customer}})
+    )["ticket"]["id"]
+    _ok(await gql(CREATE_COMMENT, {"input": {"ticketId": ticket, "body": "Reset the password"}}))
+    _ok(await gql(CREATE_API_CLIENT))
+    _ok(await gql(CREATE_CONNECTION))
+    segment = _ok(await gql(CREATE_SEGMENT))["segment"]["id"]
+    _ok(await gql(FREEZE_SEGMENT, {"id": segment}))
+    await _knowledge_base(session_factory, rep, ticket)
+    await _rows_without_an_api_yet(session_factory, decode_id(ticket)[1])
+    await _background_work(session_factory)
+
+
+async def _sales(gql: GraphQLClient, make: Any, customer: str) -> None:
+    """A contact with an encrypted phone and a consent; one deal won through the stages (with
+    line items), one lost with a reason; a purchase and an interaction with encrypted notes."""
+    _, stages = await make.pipeline()
     contact = _ok(
         await gql(
             CREATE_CONTACT,
@@ -189,62 +204,36 @@ async def _seed(gql: GraphQLClient, make: Any, session_factory: Any, receiver: R
     )
     reason = await make.lost_reason(name="Price")
     product = await make.product(sku="SEAT", prices=[{"currency": "EUR", "unit_price": "49.99"}])
+    deal = {"customerId": customer, "amount": "100", "currency": "EUR", "contactId": contact}
     won, lost = [
-        _ok(
-            await gql(
-                CREATE_DEAL,
-                {
-                    "input": {
-                        "name": name,
-                        "customerId": customer,
-                        "amount": "100",
-                        "currency": "EUR",
-                        "contactId": contact,
-                    }
-                },
-            )
-        )["deal"]["id"]
+        _ok(await gql(CREATE_DEAL, {"input": {**deal, "name": name}}))["deal"]["id"]
         for name in ("Seats", "Setup")
     ]
-    _ok(await gql(UPDATE_DEAL, {"id": won, "input": {"stageId": gid("Stage", stages[1])}}))
-    _ok(await gql(UPDATE_DEAL, {"id": won, "input": {"stageId": gid("Stage", stages[2])}}))
-    _ok(
-        await gql(
-            SET_ITEMS,
-            {"deal": won, "items": [{"productId": gid("Product", product), "quantity": "3"}]},
-        )
-    )
-    _ok(
-        await gql(
-            UPDATE_DEAL,
-            {
-                "id": lost,
-                "input": {
-                    "stageId": gid("Stage", stages[3]),
-                    "lostReasonId": gid("LostReason", reason),
-                },
-            },
-        )
-    )
-    customer_row = await make.customer(name="Globex")
-    await make.purchase(customer_id=customer_row.id)
-    await make.interaction(customer_id=customer_row.id, summary="Spoke about renewal terms")
+    for stage in stages[1:3]:
+        _ok(await gql(UPDATE_DEAL, {"id": won, "input": {"stageId": gid("Stage", stage)}}))
+    item = {"productId": gid("Product", product), "quantity": "3"}
+    _ok(await gql(SET_ITEMS, {"deal": won, "items": [item]}))
+    lose = {"stageId": gid("Stage", stages[3]), "lostReasonId": gid("LostReason", reason)}
+    _ok(await gql(UPDATE_DEAL, {"id": lost, "input": lose}))
+    other = await make.customer(name="Globex")
+    await make.purchase(customer_id=other.id)
+    await make.interaction(customer_id=other.id, summary="Spoke about renewal terms")
+    await make.exchange_rate("USD", "0.92", date(2026, 1, 2))
+
+
+async def _marketing(make: Any) -> None:
+    """A campaign under a parent campaign, with a member and a cost."""
     parent = await make.campaign(name="Spring")
     child = await make.campaign(name="Spring: email", parent_id=parent.id)
-    member_contact = await make.opted_in_contact(customer_id=customer_row.id)
-    await make.member(campaign_id=child.id, contact_id=member_contact.id)
+    member = await make.opted_in_contact(customer_id=(await make.customer(name="Initech")).id)
+    await make.member(campaign_id=child.id, contact_id=member.id)
     await make.campaign_cost(child.id, "250.00")
-    ticket = _ok(
-        await gql(CREATE_TICKET, {"input": {"subject": "Login fails", "customerId": customer}})
-    )["ticket"]["id"]
-    _ok(await gql(CREATE_COMMENT, {"input": {"ticketId": ticket, "body": "Reset the password"}}))
-    _ok(await gql(CREATE_API_CLIENT))
-    _ok(await gql(CREATE_CONNECTION))
-    await _knowledge_base(session_factory, rep, ticket)
-    segment = _ok(await gql(CREATE_SEGMENT))["segment"]["id"]
-    _ok(await gql(FREEZE_SEGMENT, {"id": segment}))
-    await make.exchange_rate("USD", "0.92", date(2026, 1, 2))
-    await _rows_without_an_api_yet(session_factory, decode_id(ticket)[1])
+
+
+async def _background_work(session_factory: Any) -> None:
+    """The automation engine runs its rule (runs, cursor); the dispatcher delivers the customer
+    events (deliveries, attempts); and an audit entry with SQL NULL `changes` beside the ones
+    holding JSON null."""
     await process_pending(session_factory, conditions_filter, EngineSettings())
     dispatcher = Dispatcher(
         session_factory,
@@ -255,7 +244,6 @@ async def _seed(gql: GraphQLClient, make: Any, session_factory: Any, receiver: R
     finally:
         await dispatcher.aclose()
     async with unit_of_work(session_factory) as session:
-        # An entry whose `changes` is SQL NULL beside the ones holding JSON null.
         await session.execute(
             insert(table_of(AuditEntry)).values(actor="tests", action="probe", changes=null())
         )
