@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.progress import (
     BarColumn,
     Progress,
+    TaskID,
     TaskProgressColumn,
     TextColumn,
     TimeElapsedColumn,
@@ -24,6 +25,7 @@ from rich.progress import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app import backup
 from app.cli_privacy import operator
 from app.db import create_engine, create_session_factory
 from app.settings import Settings
@@ -89,7 +91,7 @@ def _console() -> Console:
 async def run_import(settings: Settings, args: argparse.Namespace) -> str:
     """Run `crm import ...`; the summary to print."""
     if args.all is not None:
-        return _backup_not_available("import")
+        return await _backup(settings, args.all, restore=True)
     engine = create_engine(settings.database_url)
     factory = create_session_factory(engine)
     try:
@@ -110,9 +112,35 @@ async def run_import(settings: Settings, args: argparse.Namespace) -> str:
     return _summary(settings, job)
 
 
-def _backup_not_available(command: str) -> str:
-    # The backup round trip (`--all`) is provided by the backup module when it is installed.
-    raise SystemExit(f"error: `crm {command} --all` is not available in this build")
+async def _backup(settings: Settings, directory: Path, *, restore: bool) -> str:
+    """`crm export --all DIR` (dump) or `crm import --all DIR` (restore), with a progress line per
+    table; the summary to print."""
+    console = _console()
+    progress = Progress(
+        TextColumn("[bold]{task.description}"),
+        TextColumn("{task.fields[rows]:,} rows"),
+        TimeElapsedColumn(),
+        console=console,
+        disable=not console.is_terminal,
+    )
+    tasks: dict[str, TaskID] = {}
+
+    def update(table: str, rows: int) -> None:
+        if table not in tasks:
+            tasks[table] = progress.add_task(table, total=None, rows=0)
+        progress.update(tasks[table], rows=rows)
+
+    try:
+        with progress:
+            run = backup.restore_all if restore else backup.dump_all
+            manifest = await run(settings, directory, update)
+    except backup.BackupError as exc:
+        raise SystemExit(f"error: {exc}") from exc
+    verb = "restored from" if restore else "backed up to"
+    return (
+        f"{manifest.total_rows} rows in {len(manifest.tables)} tables {verb} {directory} "
+        f"(revision {manifest.alembic_revision})"
+    )
 
 
 def _job_id(text: str) -> uuid.UUID:
@@ -211,7 +239,7 @@ def _summary(settings: Settings, job: ImportJob) -> str:
 async def run_export(settings: Settings, args: argparse.Namespace) -> str:
     """Run `crm export ...`: the rows to the output file or stdout; a summary for stderr."""
     if args.all is not None:
-        return _backup_not_available("export")
+        return await _backup(settings, args.all, restore=False)
     if args.type is None:
         raise SystemExit("error: crm export needs TYPE (or --all DIR)")
     principal = operator()

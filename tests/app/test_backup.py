@@ -20,6 +20,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlmodel import SQLModel
 
+from app import cli
 from app.asgi import create_app
 from app.backup import BackupError, BackupManifest, dump_all, restore_all
 from app.backup.tables import backup_codecs
@@ -678,3 +679,38 @@ async def test_restore_refuses_a_directory_without_a_manifest(
 ) -> None:
     with pytest.raises(BackupError, match=r"manifest\.json not found"):
         await restore_all(target, tmp_path)
+
+
+# --- the command line ---
+
+
+async def test_crm_export_all_then_import_all_round_trips_the_database(
+    run: Any,
+    make: Any,
+    settings: Settings,
+    target: Settings,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    customer = await make.customer(name="Round Trip GmbH")
+    await make.contact(customer_id=customer.id, email="ada@roundtrip.example")
+
+    await run("export", "--all", str(tmp_path / "backup"))
+    monkeypatch.setattr(cli, "get_settings", lambda: target)
+    restored = await run("import", "--all", str(tmp_path / "backup"))
+
+    assert (tmp_path / "backup" / "manifest.json").is_file()
+    assert "tables restored from" in restored
+    assert await _contents(target.database_url) == await _contents(settings.database_url)
+
+
+async def test_crm_import_all_into_a_database_with_rows_exits_with_the_reason(
+    run: Any, make: Any, target: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await make.customer(name="Already Here")
+    await run("export", "--all", str(tmp_path / "backup"))
+    await restore_all(target, tmp_path / "backup")
+    monkeypatch.setattr(cli, "get_settings", lambda: target)
+
+    with pytest.raises(SystemExit, match="not empty"):
+        await run("import", "--all", str(tmp_path / "backup"))
