@@ -161,10 +161,14 @@ async def claim_due(
     connection = await session.connection()
     postgres = connection.dialect.name == "postgresql"
     more = False
-    # A second look when the first was cut off by the limit with rows of endpoints out of
-    # room: other endpoints' deliveries may wait behind those.
-    for _ in range(2 if look_past else 1):
+    # A second look when the first was cut off by the limit with endpoints out of room:
+    # other endpoints' deliveries may wait behind theirs.
+    for look in range(2 if look_past else 1):
         wanted = limit - len(picked)
+        if look == 0 and (known_room := sum(s for s in free.values() if s > 0)):
+            # No more rows than the endpoints it holds have room for: rows left for lack of
+            # room are read for nothing, and another endpoint's are found by the second look.
+            wanted = min(wanted, known_room)
         skip = [endpoint for endpoint, slots in free.items() if slots <= 0]
         parameters: dict[str, Any] = {"now": now, "limit": wanted}
         if skip:
@@ -187,7 +191,8 @@ async def claim_due(
             picked.append(row.id)
         truncated = len(rows) >= wanted
         more = more or truncated or left > 0
-        if not (truncated and left and len(picked) < limit):
+        out_of_room = left or any(slots <= 0 for slots in free.values())
+        if not (truncated and out_of_room and len(picked) < limit):
             break
     if not picked:
         return [], more
@@ -221,7 +226,7 @@ def _claimed(row: Any, now: datetime) -> Claimed:
 class _EventView:
     """The event columns of a claimed row under the names `envelope` reads."""
 
-    __slots__ = ("id", "type", "entity_type", "entity_id", "sequence", "payload", "occurred_at")
+    __slots__ = ("entity_id", "entity_type", "id", "occurred_at", "payload", "sequence", "type")
 
     def __init__(self, row: Any) -> None:
         self.id = row.event_id
