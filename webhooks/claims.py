@@ -3,9 +3,11 @@
 The lease is the only claim: no lock outlives the transaction, so the HTTP call happens with
 none held, and a dispatcher that dies leaves leases that expire.
 
-The statements are built once (their lists are expanding parameters) and run on the session's
-connection as Core, and endpoint secrets are read as stored and decrypted once per ciphertext:
-a claim is paid for every few deliveries, so its fixed cost is most of the dispatcher's own.
+Two statements: the select of due deliveries, which also reads what sending them needs (its
+first look reads no more rows than the endpoints it holds have room for), and the lease. They are built
+once (their lists are expanding parameters) and run on the session's connection as Core;
+endpoint secrets are read as stored and decrypted once per ciphertext. A claim is paid for every
+few deliveries, so its fixed cost is most of the dispatcher's own.
 """
 
 from __future__ import annotations
@@ -49,10 +51,34 @@ class Claimed:
     endpoint_failing: bool = False
 
 
+# What sending and recording need; secrets as stored (ciphertext), decrypted through
+# `_plaintext` once per distinct token.
+_SENDABLE_COLUMNS = (
+    deliveries.c.id,
+    deliveries.c.attempts,
+    deliveries.c.endpoint_id,
+    endpoints.c.url,
+    type_coerce(endpoints.c.secret, Text).label("secret"),
+    type_coerce(endpoints.c.previous_secret, Text).label("previous_secret"),
+    endpoints.c.previous_secret_expires_at,
+    endpoints.c.max_concurrency,
+    endpoints.c.rate_limit_per_second,
+    endpoints.c.ordered,
+    endpoints.c.failing_since,
+    events.c.id.label("event_id"),
+    events.c.type,
+    events.c.entity_type,
+    events.c.entity_id,
+    events.c.sequence,
+    events.c.payload,
+    events.c.occurred_at,
+)
+
+
 @functools.cache
 def _due(skip_endpoints: bool, skip_ids: bool, postgres: bool) -> Any:
-    """Due deliveries, oldest first, up to `:limit`; those of endpoints in
-    `:skip_endpoints` and ids in `:skip_ids` left out when the flags say so."""
+    """Due deliveries with their events and endpoints, oldest first, up to `:limit`; those of
+    endpoints in `:skip_endpoints` and ids in `:skip_ids` left out when the flags say so."""
     now = bindparam("now", type_=deliveries.c.next_attempt_at.type)
     earlier = deliveries.alias("earlier")
     blocked_by_order = exists(
@@ -77,13 +103,9 @@ def _due(skip_endpoints: bool, skip_ids: bool, postgres: bool) -> Any:
     if skip_ids:
         conditions.append(deliveries.c.id.not_in(bindparam("skip_ids", expanding=True)))
     statement = (
-        select(
-            deliveries.c.id,
-            deliveries.c.endpoint_id,
-            endpoints.c.max_concurrency,
-            endpoints.c.rate_limit_per_second,
-        )
+        select(*_SENDABLE_COLUMNS)
         .join(endpoints, endpoints.c.id == deliveries.c.endpoint_id)
+        .join(events, events.c.position == deliveries.c.event_position)
         .where(*conditions)
         .order_by(deliveries.c.next_attempt_at, deliveries.c.event_position)
         .limit(bindparam("limit"))
@@ -97,34 +119,6 @@ _lease = (
     update(deliveries)
     .where(deliveries.c.id.in_(bindparam("ids", expanding=True)))
     .values(lease_until=bindparam("b_lease_until"), leased_by=bindparam("b_worker"))
-)
-
-# Secrets as stored (ciphertext): decrypted through `_plaintext`, once per distinct token.
-_sendable = (
-    select(
-        deliveries.c.id.label("delivery_id"),
-        deliveries.c.attempts,
-        endpoints.c.id.label("endpoint_id"),
-        endpoints.c.url,
-        type_coerce(endpoints.c.secret, Text).label("secret"),
-        type_coerce(endpoints.c.previous_secret, Text).label("previous_secret"),
-        endpoints.c.previous_secret_expires_at,
-        endpoints.c.max_concurrency,
-        endpoints.c.rate_limit_per_second,
-        endpoints.c.ordered,
-        endpoints.c.failing_since,
-        events.c.id.label("event_id"),
-        events.c.type,
-        events.c.entity_type,
-        events.c.entity_id,
-        events.c.sequence,
-        events.c.payload,
-        events.c.occurred_at,
-    )
-    .join(endpoints, endpoints.c.id == deliveries.c.endpoint_id)
-    .join(events, events.c.position == deliveries.c.event_position)
-    .where(deliveries.c.id.in_(bindparam("ids", expanding=True)))
-    .order_by(deliveries.c.next_attempt_at, deliveries.c.event_position)
 )
 
 
@@ -156,7 +150,7 @@ async def claim_due(
     ``look_past``, a second look past rows left for lack of room.
     """
     now = utcnow()
-    picked: list[uuid.UUID] = []
+    picked: list[Any] = []
     free = dict(room or {})
     connection = await session.connection()
     postgres = connection.dialect.name == "postgresql"
@@ -174,7 +168,7 @@ async def claim_due(
         if skip:
             parameters["skip_endpoints"] = skip
         if picked:
-            parameters["skip_ids"] = list(picked)
+            parameters["skip_ids"] = [row.id for row in picked]
         statement = _due(bool(skip), bool(picked), postgres)
         rows = (await connection.execute(statement, parameters)).all()
         left = 0
@@ -188,7 +182,7 @@ async def claim_due(
                     left += 1  # unleased, for a later claim or another dispatcher
                     continue
                 free[row.endpoint_id] -= 1
-            picked.append(row.id)
+            picked.append(row)
         truncated = len(rows) >= wanted
         more = more or truncated or left > 0
         out_of_room = left or any(slots <= 0 for slots in free.values())
@@ -196,11 +190,11 @@ async def claim_due(
             break
     if not picked:
         return [], more
+    ids = [row.id for row in picked]
     await connection.execute(
-        _lease, {"ids": picked, "b_lease_until": now + lease, "b_worker": worker_id}
+        _lease, {"ids": ids, "b_lease_until": now + lease, "b_worker": worker_id}
     )
-    sendable = (await connection.execute(_sendable, {"ids": picked})).all()
-    return [_claimed(row, now) for row in sendable], more
+    return [_claimed(row, now) for row in picked], more
 
 
 def _claimed(row: Any, now: datetime) -> Claimed:
@@ -209,7 +203,7 @@ def _claimed(row: Any, now: datetime) -> Claimed:
     if row.previous_secret and expires is not None and expires > now:
         secrets.append(_plaintext(row.previous_secret))
     return Claimed(
-        delivery_id=row.delivery_id,
+        delivery_id=row.id,
         attempts=row.attempts,
         endpoint_id=row.endpoint_id,
         url=row.url,
