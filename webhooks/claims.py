@@ -4,10 +4,10 @@ The lease is the only claim: no lock outlives the transaction, so the HTTP call 
 none held, and a dispatcher that dies leaves leases that expire.
 
 Two statements: the select of due deliveries, which also reads what sending them needs (its
-first look reads no more rows than the endpoints it holds have room for), and the lease. They are built
-once (their lists are expanding parameters) and run on the session's connection as Core;
-endpoint secrets are read as stored and decrypted once per ciphertext. A claim is paid for every
-few deliveries, so its fixed cost is most of the dispatcher's own.
+first look reads no more rows than the endpoints it holds have room for), and the lease. They
+are built once (their lists are expanding parameters) and run on the session's connection as
+Core; endpoint secrets are read as stored and decrypted once per ciphertext. A claim is paid
+for every few deliveries, so its fixed cost is most of the dispatcher's own.
 """
 
 from __future__ import annotations
