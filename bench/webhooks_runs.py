@@ -163,7 +163,15 @@ async def delivery_run(
             if with_bare:
                 bodies = await stored_bodies(factory, options.events)
                 for batch in (None, 100):
-                    bare = bare_loop(control, receiver, bodies, secret, options.concurrency, batch)
+                    bare = bare_loop(
+                        control,
+                        receiver,
+                        bodies,
+                        secret,
+                        options.concurrency,
+                        batch,
+                        _delivering_cpu(processes),
+                    )
                     rows.append(
                         {"mode": "bare httpx", "database": "-", **await _with_cpu(bare, processes)}
                     )
