@@ -363,7 +363,8 @@ class _Recorder:
                         await asyncio.wait_for(self._full.wait(), self._delay)
                 self._full.clear()
                 batch, self._waiting = self._waiting, []
-                if not batch:  # a claim took them
+                if not batch:  # a claim took them (and reported them written)
+                    self._written(batch)  # a drain may be waiting for this task to end
                     break
                 try:
                     await self._write(batch)
