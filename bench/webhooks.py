@@ -47,6 +47,7 @@ COLUMNS = (
     ("commits_per_s", "commit/s", 8, ">"),
     ("p50_ms", "p50 ms", 8, ">"),
     ("p99_ms", "p99 ms", 8, ">"),
+    ("cpu_ms_per_event", "cpu ms/ev", 9, ">.3f"),
     ("bench_cores", "bench", 5, ">.2f"),
     ("receiver_cores", "recv", 5, ">.2f"),
     ("workers_cores", "wrk", 5, ">.2f"),
@@ -145,6 +146,11 @@ def verdicts(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if bare and row["phase"] in ("backlog", "burst"):
             entry["ratio_to_bare"] = round(row["events_per_s"] / bare["events_per_s"], 3)
             entry["ratio_ok"] = entry["ratio_to_bare"] >= TARGET_RATIO
+        if bare and row["phase"] == "backlog" and row.get("cpu_ms_per_event"):
+            # The bare loop's CPU per event over the setup's: the ratio a CPU-bound run on an
+            # otherwise idle core would show.
+            cpu_ratio = bare["cpu_ms_per_event"] / row["cpu_ms_per_event"]
+            entry["cpu_ratio_to_bare"] = round(cpu_ratio, 3)
         if row["phase"].startswith("steady") and row["p50_ms"] is not None:
             entry["latency_ok"] = row["p50_ms"] <= TARGET_P50_MS and row["p99_ms"] <= TARGET_P99_MS
         found.append(entry)
@@ -166,6 +172,10 @@ def table(rows: list[dict[str, Any]]) -> str:
         parts = []
         if "ratio_to_bare" in verdict:
             parts.append(f"{verdict['ratio_to_bare']:.2f}x bare (target >= {TARGET_RATIO})")
+        if "cpu_ratio_to_bare" in verdict:
+            parts.append(
+                f"CPU ratio {verdict['cpu_ratio_to_bare']:.2f} (bare's CPU per event over this)"
+            )
         if "latency_ok" in verdict:
             parts.append(f"latency {'meets' if verdict['latency_ok'] else 'misses'} 50/250 ms")
         if parts:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import httpx
@@ -86,11 +86,19 @@ async def backlog(
     receiver: ReceiverProcess,
     n: int,
     wait_seconds: float,
+    cpu_seconds: Callable[[], float] | None = None,
 ) -> dict[str, Any]:
-    """N changes in one transaction, then drained: the dispatcher's delivery rate."""
+    """N changes in one transaction, then drained: the dispatcher's delivery rate; with
+    ``cpu_seconds`` (the delivering processes' CPU so far), their CPU per event delivered,
+    counted from the commit (the producer's inserts are not the dispatcher's)."""
     committed = await commit_changes(factory, [f"backlog {i}" for i in range(n)])
+    cpu_at_commit = cpu_seconds() if cpu_seconds else 0.0
     received = await delivered(control, receiver, len(committed), wait_seconds)
-    return {"phase": "backlog", **summary(committed, received, committed[0][1])}
+    result = {"phase": "backlog", **summary(committed, received, committed[0][1])}
+    if cpu_seconds and result["delivered"]:
+        used = cpu_seconds() - cpu_at_commit
+        result["cpu_ms_per_event"] = round(used * 1000 / result["delivered"], 3)
+    return result
 
 
 async def burst(
@@ -152,6 +160,7 @@ async def bare_loop(
     secret: str,
     concurrency: int,
     batch: int | None,
+    cpu_seconds: Callable[[], float] | None = None,
 ) -> dict[str, Any]:
     """Post the same signed bodies with ``concurrency`` in flight: one keep-alive client, or
     (``batch``) a fresh client per ``batch`` posts, each batch finished before the next starts
@@ -180,12 +189,16 @@ async def bare_loop(
             await asyncio.gather(*(one(i, b) for i, b in items))
 
     started = time.time()
+    cpu_at_start = cpu_seconds() if cpu_seconds else 0.0
     step = batch or len(bodies)
     for offset in range(0, len(bodies), step):
         await send_all(bodies[offset : offset + step])
+    cpu_used = cpu_seconds() - cpu_at_start if cpu_seconds else 0.0
     received = await delivered(control, receiver, len(bodies), 10.0)
     committed = [(message_id, started) for message_id, _ in bodies]
     result = summary(committed, received, started)
+    if cpu_seconds and result["delivered"]:
+        result["cpu_ms_per_event"] = round(cpu_used * 1000 / result["delivered"], 3)
     for key in ("p50_ms", "p99_ms", "max_ms"):  # not commit-to-receipt: time since the start
         result[key] = None
     name = f"bare, new client per {batch}" if batch else "bare, one client"

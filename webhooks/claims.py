@@ -2,20 +2,28 @@
 
 The lease is the only claim: no lock outlives the transaction, so the HTTP call happens with
 none held, and a dispatcher that dies leaves leases that expire.
+
+Two statements: the select of due deliveries, which also reads what sending them needs (its
+first look reads no more rows than the endpoints it holds have room for), and the lease. They
+are built once (their lists are expanding parameters) and run on the session's connection as
+Core; endpoint secrets are read as stored and decrypted once per ciphertext. A claim is paid
+for every few deliveries, so its fixed cost is most of the dispatcher's own.
 """
 
 from __future__ import annotations
 
+import functools
 import uuid
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, select, update
+from sqlalchemy import Text, and_, bindparam, exists, select, type_coerce, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Event, utcnow
+from models.encryption import Keyring, current_keyring
 from models.webhooks import DeliveryStatus, EndpointState, WebhookDelivery, WebhookEndpoint
 from resolvers.tables import table_of
 from webhooks.payloads import encode, envelope
@@ -26,7 +34,7 @@ events = table_of(Event)
 DEFAULT_CONCURRENCY = 10
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Claimed:
     """A leased delivery with what sending and recording it need."""
 
@@ -43,9 +51,35 @@ class Claimed:
     endpoint_failing: bool = False
 
 
-def _due(
-    now: datetime, skip_endpoints: Collection[uuid.UUID], skip_ids: list[uuid.UUID], limit: int
-) -> Any:
+# What sending and recording need; secrets as stored (ciphertext), decrypted through
+# `_plaintext` once per distinct token.
+_SENDABLE_COLUMNS = (
+    deliveries.c.id,
+    deliveries.c.attempts,
+    deliveries.c.endpoint_id,
+    endpoints.c.url,
+    type_coerce(endpoints.c.secret, Text).label("secret"),
+    type_coerce(endpoints.c.previous_secret, Text).label("previous_secret"),
+    endpoints.c.previous_secret_expires_at,
+    endpoints.c.max_concurrency,
+    endpoints.c.rate_limit_per_second,
+    endpoints.c.ordered,
+    endpoints.c.failing_since,
+    events.c.id.label("event_id"),
+    events.c.type,
+    events.c.entity_type,
+    events.c.entity_id,
+    events.c.sequence,
+    events.c.payload,
+    events.c.occurred_at,
+)
+
+
+@functools.cache
+def _due(skip_endpoints: bool, skip_ids: bool, postgres: bool) -> Any:
+    """Due deliveries with their events and endpoints, oldest first, up to `:limit`; those of
+    endpoints in `:skip_endpoints` and ids in `:skip_ids` left out when the flags say so."""
+    now = bindparam("now", type_=deliveries.c.next_attempt_at.type)
     earlier = deliveries.alias("earlier")
     blocked_by_order = exists(
         select(1).where(
@@ -63,50 +97,39 @@ def _due(
         ~and_(endpoints.c.ordered.is_(True), blocked_by_order),
     ]
     if skip_endpoints:
-        conditions.append(deliveries.c.endpoint_id.not_in(list(skip_endpoints)))
+        conditions.append(
+            deliveries.c.endpoint_id.not_in(bindparam("skip_endpoints", expanding=True))
+        )
     if skip_ids:
-        conditions.append(deliveries.c.id.not_in(skip_ids))
-    return (
-        select(
-            deliveries.c.id,
-            deliveries.c.endpoint_id,
-            endpoints.c.max_concurrency,
-            endpoints.c.rate_limit_per_second,
-        )
-        .join(endpoints, endpoints.c.id == deliveries.c.endpoint_id)
-        .where(*conditions)
-        .order_by(deliveries.c.next_attempt_at, deliveries.c.event_position)
-        .limit(limit)
-    )
-
-
-def _sendable(ids: list[uuid.UUID]) -> Any:
-    return (
-        select(
-            deliveries.c.id.label("delivery_id"),
-            deliveries.c.attempts,
-            endpoints.c.id.label("endpoint_id"),
-            endpoints.c.url,
-            endpoints.c.secret,
-            endpoints.c.previous_secret,
-            endpoints.c.previous_secret_expires_at,
-            endpoints.c.max_concurrency,
-            endpoints.c.rate_limit_per_second,
-            endpoints.c.ordered,
-            endpoints.c.failing_since,
-            events.c.id.label("event_id"),
-            events.c.type,
-            events.c.entity_type,
-            events.c.entity_id,
-            events.c.sequence,
-            events.c.payload,
-            events.c.occurred_at,
-        )
+        conditions.append(deliveries.c.id.not_in(bindparam("skip_ids", expanding=True)))
+    statement = (
+        select(*_SENDABLE_COLUMNS)
         .join(endpoints, endpoints.c.id == deliveries.c.endpoint_id)
         .join(events, events.c.position == deliveries.c.event_position)
-        .where(deliveries.c.id.in_(ids))
+        .where(*conditions)
         .order_by(deliveries.c.next_attempt_at, deliveries.c.event_position)
+        .limit(bindparam("limit"))
     )
+    if postgres:
+        statement = statement.with_for_update(of=deliveries, skip_locked=True)
+    return statement
+
+
+_lease = (
+    update(deliveries)
+    .where(deliveries.c.id.in_(bindparam("ids", expanding=True)))
+    .values(lease_until=bindparam("b_lease_until"), leased_by=bindparam("b_worker"))
+)
+
+
+@functools.lru_cache(maxsize=1024)
+def _decrypted(keyring: Keyring, token: str) -> str:
+    return keyring.decrypt(token)
+
+
+def _plaintext(token: str) -> str:
+    """An endpoint secret from its stored token (cached: a rotation stores a new token)."""
+    return _decrypted(current_keyring(), token)
 
 
 async def claim_due(
@@ -127,19 +150,27 @@ async def claim_due(
     ``look_past``, a second look past rows left for lack of room.
     """
     now = utcnow()
-    picked: list[uuid.UUID] = []
+    picked: list[Any] = []
     free = dict(room or {})
-    postgres = session.get_bind().dialect.name == "postgresql"
+    connection = await session.connection()
+    postgres = connection.dialect.name == "postgresql"
     more = False
-    # A second look when the first was cut off by the limit with rows of endpoints out of
-    # room: other endpoints' deliveries may wait behind those.
-    for _ in range(2 if look_past else 1):
+    # A second look when the first was cut off by the limit with endpoints out of room:
+    # other endpoints' deliveries may wait behind theirs.
+    for look in range(2 if look_past else 1):
         wanted = limit - len(picked)
+        if look == 0 and (known_room := sum(s for s in free.values() if s > 0)):
+            # No more rows than the endpoints it holds have room for: rows left for lack of
+            # room are read for nothing, and another endpoint's are found by the second look.
+            wanted = min(wanted, known_room)
         skip = [endpoint for endpoint, slots in free.items() if slots <= 0]
-        statement = _due(now, skip, list(picked), wanted)
-        if postgres:
-            statement = statement.with_for_update(of=deliveries, skip_locked=True)
-        rows = (await session.execute(statement)).all()
+        parameters: dict[str, Any] = {"now": now, "limit": wanted}
+        if skip:
+            parameters["skip_endpoints"] = skip
+        if picked:
+            parameters["skip_ids"] = [row.id for row in picked]
+        statement = _due(bool(skip), bool(picked), postgres)
+        rows = (await connection.execute(statement, parameters)).all()
         left = 0
         for row in rows:
             if room is not None:
@@ -151,57 +182,51 @@ async def claim_due(
                     left += 1  # unleased, for a later claim or another dispatcher
                     continue
                 free[row.endpoint_id] -= 1
-            picked.append(row.id)
+            picked.append(row)
         truncated = len(rows) >= wanted
         more = more or truncated or left > 0
-        if not (truncated and left and len(picked) < limit):
+        out_of_room = left or any(slots <= 0 for slots in free.values())
+        if not (truncated and out_of_room and len(picked) < limit):
             break
     if not picked:
         return [], more
-    await session.execute(
-        update(deliveries)
-        .where(deliveries.c.id.in_(picked))
-        .values(lease_until=now + lease, leased_by=worker_id)
+    ids = [row.id for row in picked]
+    await connection.execute(
+        _lease, {"ids": ids, "b_lease_until": now + lease, "b_worker": worker_id}
     )
-    sendable = (await session.execute(_sendable(picked))).all()
-    return [_claimed(row, now) for row in sendable], more
+    return [_claimed(row, now) for row in picked], more
 
 
 def _claimed(row: Any, now: datetime) -> Claimed:
-    secrets = [row.secret]
+    secrets = [_plaintext(row.secret)]
     expires = row.previous_secret_expires_at
     if row.previous_secret and expires is not None and expires > now:
-        secrets.append(row.previous_secret)
-    event = _EventView(
-        row.event_id,
-        row.type,
-        row.entity_type,
-        row.entity_id,
-        row.sequence,
-        row.payload,
-        row.occurred_at,
-    )
+        secrets.append(_plaintext(row.previous_secret))
     return Claimed(
-        delivery_id=row.delivery_id,
+        delivery_id=row.id,
         attempts=row.attempts,
         endpoint_id=row.endpoint_id,
         url=row.url,
         secrets=tuple(secrets),
         max_concurrency=row.max_concurrency or DEFAULT_CONCURRENCY,
         rate_limit_per_second=row.rate_limit_per_second,
-        body=encode(envelope(event)),
+        body=encode(envelope(_EventView(row))),
         event_id=str(row.event_id),
         ordered=bool(row.ordered),
         endpoint_failing=row.failing_since is not None,
     )
 
 
-@dataclass(frozen=True)
 class _EventView:
-    id: uuid.UUID
-    type: str
-    entity_type: str
-    entity_id: uuid.UUID
-    sequence: int
-    payload: dict[str, Any]
-    occurred_at: Any
+    """The event columns of a claimed row under the names `envelope` reads."""
+
+    __slots__ = ("entity_id", "entity_type", "id", "occurred_at", "payload", "sequence", "type")
+
+    def __init__(self, row: Any) -> None:
+        self.id = row.event_id
+        self.type = row.type
+        self.entity_type = row.entity_type
+        self.entity_id = row.entity_id
+        self.sequence = row.sequence
+        self.payload = row.payload
+        self.occurred_at = row.occurred_at

@@ -8,8 +8,12 @@ de-duplicate.
 
 Delivering continuously (`run_forever`, `drain`), the dispatcher claims again as soon as an
 endpoint has room, rather than after a whole batch: a slow endpoint holds back only its own
-deliveries. Each endpoint holds at most a few times its `maxConcurrency` claimed deliveries, so
-leases do not run out while they wait their turn.
+deliveries. Each endpoint holds at most a few times its `maxConcurrency` claimed deliveries, and
+one whose lease could run out before its request ends is not sent but left to be claimed again
+(by then its lease has expired), so no delivery is sent while another dispatcher may hold it.
+The outcomes waiting to be written go into the next claim's transaction, or their own after a
+short wait: on SQLite every transaction and statement costs a few thread hops, and those are
+most of the dispatcher's own CPU.
 """
 
 from __future__ import annotations
@@ -43,8 +47,9 @@ class DispatchSettings:
     max_response_bytes: int = 2048
     allow_http: bool = False
     allowed_networks: tuple[Network, ...] = ()
-    # Claimed but unsent deliveries an endpoint may hold, per unit of its concurrency.
-    held_per_slot: int = 4
+    # Claimed but unsent deliveries an endpoint may hold, per unit of its concurrency: more
+    # means fewer claims; those left waiting near the end of their lease are not sent.
+    held_per_slot: int = 8
     # Outcomes are written this long after the first of a batch arrives, or at batch_size.
     record_after_seconds: float = 0.02
     # On stop, requests in flight get this long to finish (and be recorded) before they are
@@ -90,9 +95,9 @@ class Dispatcher:
 
     async def run_once(self) -> int:
         """Claim one batch, send it and record its outcomes together; returns how many."""
-        claimed = await self._claim(room=False)
+        claimed, deadline = await self._claim(room=False)
         results: list[Result] = []
-        await asyncio.gather(*(self._deliver(item, results.append) for item in claimed))
+        await asyncio.gather(*(self._deliver(item, deadline, results.append) for item in claimed))
         await self._record(results)
         return len(claimed)
 
@@ -156,13 +161,13 @@ class Dispatcher:
                 if wake is not None:
                     wake.clear()
                 try:
-                    claimed = await self._claim(room=True)
+                    claimed, deadline = await self._claim(room=True, recorder=recorder)
                 except Exception:  # keep delivering what is claimed; try again on the next wake
                     logger.exception("claiming webhook deliveries failed")
-                    claimed = []
+                    claimed, deadline = [], 0.0
                 total += len(claimed)
                 for item in claimed:
-                    task = asyncio.create_task(self._deliver(item, recorder.add))
+                    task = asyncio.create_task(self._deliver(item, deadline, recorder.add))
                     sending.add(task)
                     task.add_done_callback(sending.discard)
                 if until_idle and not claimed and not sending and recorder.idle:
@@ -177,25 +182,40 @@ class Dispatcher:
             await asyncio.gather(*sending, return_exceptions=True)
             await recorder.close()
 
-    async def _claim(self, room: bool) -> list[Claimed]:
+    async def _claim(
+        self, room: bool, recorder: _Recorder | None = None
+    ) -> tuple[list[Claimed], float]:
         """Lease due deliveries into lanes; with ``room``, only as many as each endpoint has
-        room for."""
+        room for; writes the ``recorder``'s waiting outcomes first, in the same transaction.
+        Also the `time.monotonic()` by which their leases have run out."""
         lanes = self._lanes
         free = {e: lane.cap - lane.held for e, lane in lanes.items()} if room else None
         # Looking past a backlog scans every due row: a few times a second is enough.
         look_past = room and time.monotonic() >= self._look_past_at
         if look_past:
             self._look_past_at = time.monotonic() + LOOK_PAST_EVERY_SECONDS
-        async with self._transaction() as session:
-            claimed, saw_more = await claim_due(
-                session,
-                worker_id=self.worker_id,
-                lease=self.settings.lease,
-                limit=self.settings.batch_size,
-                room=free,
-                cap=self._cap,
-                look_past=look_past,
-            )
+        results = recorder.take() if recorder is not None else []
+        try:
+            async with self._transaction() as session:
+                # Taken before the lease is written: the lease ends no earlier than this.
+                deadline = time.monotonic() + self.settings.lease.total_seconds()
+                failing = await self._write_outcomes(session, results)
+                claimed, saw_more = await claim_due(
+                    session,
+                    worker_id=self.worker_id,
+                    lease=self.settings.lease,
+                    limit=self.settings.batch_size,
+                    room=free,
+                    cap=self._cap,
+                    look_past=look_past,
+                )
+        except BaseException:
+            if recorder is not None:
+                recorder.put_back(results)
+            raise
+        if recorder is not None and results:
+            self._written(results, failing)
+            recorder.written(results)
         # Endpoints without room were not even looked at: they may have more due.
         self._more_due = saw_more or any(slots <= 0 for slots in (free or {}).values())
         if self._more_due and room and self.on_backlog is not None:
@@ -206,7 +226,7 @@ class Dispatcher:
                 cap = self._cap(item.max_concurrency, item.rate_limit_per_second)
                 lane = lanes[item.endpoint_id] = _Lane(asyncio.Semaphore(item.max_concurrency), cap)
             lane.held += 1
-        return claimed
+        return claimed, deadline
 
     def _cap(self, concurrency: int, rate_limit: float | None) -> int:
         """How many claimed deliveries an endpoint may hold: a few per concurrency slot, and no
@@ -217,11 +237,20 @@ class Dispatcher:
             cap = min(cap, max(1, int(in_half_a_lease)))
         return cap
 
-    async def _deliver(self, item: Claimed, done: Callable[[Result], None]) -> None:
+    async def _deliver(
+        self, item: Claimed, lease_ends: float, done: Callable[[Result], None]
+    ) -> None:
         lane = self._lanes[item.endpoint_id]
         try:
             async with lane.slots:
                 await self._respect_rate(item)
+                if time.monotonic() + self._in_flight_margin > lease_ends:
+                    # Waited too long for its turn: sent now, it could still be in flight
+                    # when the lease runs out and another claim sends it again.
+                    logger.info(
+                        "webhook delivery %s waits for its lease to run out", item.delivery_id
+                    )
+                    return
                 outcome = await self._sender.send(item)
         except Exception:  # the lease runs out and the delivery is sent again
             logger.exception("webhook delivery %s failed unexpectedly", item.delivery_id)
@@ -245,14 +274,28 @@ class Dispatcher:
         if next_slot > now:
             await asyncio.sleep(next_slot - now)
 
+    @property
+    def _in_flight_margin(self) -> float:
+        """How much lease a delivery needs left to be sent: a request's timeout (half the lease
+        at most, so a lease shorter than the timeout does not stop every delivery)."""
+        return min(self.settings.timeout_seconds, self.settings.lease.total_seconds() / 2)
+
     async def _record(self, results: list[Result]) -> None:
         """Write attempts and deliveries' new states in one transaction, releasing the leases."""
         if not results:
             return
-        endpoints = {item.endpoint_id for item, _ in results}
-        maybe_failing = self._failing | {i.endpoint_id for i, _ in results if i.endpoint_failing}
         async with self._transaction() as session:
-            failing = await record_outcomes(session, results, maybe_failing)
+            failing = await self._write_outcomes(session, results)
+        self._written(results, failing)
+
+    async def _write_outcomes(self, session: AsyncSession, results: list[Result]) -> set[uuid.UUID]:
+        if not results:
+            return set()
+        maybe_failing = self._failing | {i.endpoint_id for i, _ in results if i.endpoint_failing}
+        return await record_outcomes(session, results, maybe_failing)
+
+    def _written(self, results: list[Result], failing: set[uuid.UUID]) -> None:
+        endpoints = {item.endpoint_id for item, _ in results}
         self._failing = (self._failing - endpoints) | failing
 
     def _recorded(self, until_idle: bool) -> Callable[[list[Result]], None]:
@@ -285,6 +328,20 @@ class _Recorder:
     def idle(self) -> bool:
         return not self._waiting and self._task is None
 
+    def take(self) -> list[Result]:
+        """The outcomes waiting, for a caller that writes them itself (then `written`)."""
+        taken, self._waiting = self._waiting, []
+        return taken
+
+    def put_back(self, results: list[Result]) -> None:
+        """Outcomes taken but not written: written with the next batch."""
+        for result in results:
+            self.add(result)
+
+    def written(self, results: list[Result]) -> None:
+        """Outcomes taken with `take` are written."""
+        self._written(results)
+
     def add(self, result: Result) -> None:
         self._waiting.append(result)
         if len(self._waiting) >= self._size:
@@ -306,6 +363,9 @@ class _Recorder:
                         await asyncio.wait_for(self._full.wait(), self._delay)
                 self._full.clear()
                 batch, self._waiting = self._waiting, []
+                if not batch:  # a claim took them (and reported them written)
+                    self._written(batch)  # a drain may be waiting for this task to end
+                    break
                 try:
                     await self._write(batch)
                 except Exception:  # the leases run out and the deliveries are sent again

@@ -55,6 +55,22 @@ _record_failure = (
 )
 
 
+_record_successes = (
+    update(deliveries)
+    .where(deliveries.c.id.in_(bindparam("ids", expanding=True)))
+    .values(
+        status=DeliveryStatus.SUCCEEDED,
+        finished_at=bindparam("b_now"),
+        attempts=bindparam("b_attempts"),
+        last_status_code=bindparam("b_code"),
+        last_error=None,
+        lease_until=None,
+        leased_by=None,
+    )
+)
+_insert_attempts = insert(attempts)
+
+
 async def record_outcomes(
     session: AsyncSession, results: Sequence[Result], possibly_failing: Collection[uuid.UUID]
 ) -> set[uuid.UUID]:
@@ -67,7 +83,7 @@ async def record_outcomes(
         return set()
     now = utcnow()
     connection = await session.connection()
-    await connection.execute(insert(attempts), [_attempt_row(item, o) for item, o in results])
+    await connection.execute(_insert_attempts, [_attempt_row(item, o) for item, o in results])
     succeeded: dict[tuple[int | None, int], list[uuid.UUID]] = defaultdict(list)
     failed: list[dict[str, Any]] = []
     for item, outcome in results:
@@ -78,17 +94,8 @@ async def record_outcomes(
             failed.append(_failure_row(item, outcome, number, now))
     for (status_code, number), ids in succeeded.items():
         await connection.execute(
-            update(deliveries)
-            .where(deliveries.c.id.in_(ids))
-            .values(
-                status=DeliveryStatus.SUCCEEDED,
-                finished_at=now,
-                attempts=number,
-                last_status_code=status_code,
-                last_error=None,
-                lease_until=None,
-                leased_by=None,
-            )
+            _record_successes,
+            {"ids": ids, "b_now": now, "b_attempts": number, "b_code": status_code},
         )
     if failed:
         await connection.execute(_record_failure, failed)

@@ -5,6 +5,7 @@ import asyncio
 import contextlib
 import dataclasses
 import json
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -60,8 +61,9 @@ async def test_every_delivery_of_a_batch_gets_its_attempt_in_a_few_statements(
         assert (delivery.attempts, delivery.lease_until) == (1, None)
         if delivery.status == DeliveryStatus.PENDING:
             assert delivery.next_attempt_at > now
-    # Claim (3) and record (attempts, successes, failures, the endpoint): not per delivery.
-    assert counter.count <= 8, counter.statements
+    # Claim (select, lease) and record (attempts, successes, failures, the endpoint): not per
+    # delivery.
+    assert counter.count <= 7, counter.statements
 
 
 async def test_a_slow_endpoint_does_not_hold_back_another_endpoints_deliveries(
@@ -194,3 +196,52 @@ async def test_a_claim_looks_past_a_backlog_of_an_endpoint_without_room(
                 await task
 
     assert json.loads(request.body)["data"]["object"]["name"] == "Customer 0"
+
+
+async def test_a_delivery_whose_lease_could_run_out_in_flight_waits_for_a_later_claim(
+    session_factory: Any, receiver: Receiver, dispatcher: Dispatcher, subscribe: Any
+) -> None:
+    # One at a time, 0.8 s each; the lease leaves room for a request of 1 s after 1.5 s only.
+    lease = timedelta(seconds=2.5)
+    settings = dataclasses.replace(dispatcher.settings, lease=lease, timeout_seconds=1.0)
+    await subscribe(["*"], max_concurrency=1)
+    receiver.script = [("sleep", 0.8)] * 3
+    await _create_customers(session_factory, 5)
+    first = Dispatcher(session_factory, settings)
+    second = Dispatcher(session_factory, settings)
+
+    attempted = await first.run_once()
+    held_back = [d for d in await _all(session_factory, WebhookDelivery) if d.attempts == 0]
+    during_lease = await second.claim()
+    await asyncio.sleep(max(0.0, (held_back[0].lease_until - utcnow()).total_seconds()))
+    await second.run_once()
+    await first.aclose()
+    await second.aclose()
+
+    assert attempted == 5
+    assert len(held_back) == 3  # the third would have started 1.6 s into a 2.5 s lease
+    assert all(d.lease_until is not None for d in held_back)  # not released: still leased
+    assert during_lease == []
+    assert len(receiver.received) == 5
+    assert len({r.headers["webhook-id"] for r in receiver.received}) == 5
+    deliveries = await _all(session_factory, WebhookDelivery)
+    assert [(d.status, d.attempts) for d in deliveries] == [(DeliveryStatus.SUCCEEDED, 1)] * 5
+
+
+async def test_outcomes_waiting_when_a_claim_comes_are_written_with_it(
+    session_factory: Any, receiver: Receiver, dispatcher: Dispatcher, subscribe: Any
+) -> None:
+    # The recorder alone would wait a minute: only claims write the outcomes here.
+    settings = dataclasses.replace(dispatcher.settings, record_after_seconds=60)
+    await subscribe(["*"], max_concurrency=1)  # room for 8: claims every few deliveries
+    receiver.script = [("sleep", 0.01)] * 20
+
+    async with delivering(Dispatcher(session_factory, settings)):
+        await _create_customers(session_factory, 20)
+        await receiver.wait_for(20, within=10)
+        await asyncio.sleep(0.3)
+        deliveries = await _all(session_factory, WebhookDelivery)
+
+    succeeded = [d for d in deliveries if d.status == DeliveryStatus.SUCCEEDED]
+    assert len(succeeded) >= 12
+    assert all((d.attempts, d.lease_until) == (1, None) for d in succeeded)
