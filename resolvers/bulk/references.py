@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Table, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from models.encryption import EncryptedText
 from resolvers.bulk.entities import Lookup
 from resolvers.principal import Principal
 from resolvers.visibility import row_filter
@@ -95,22 +96,40 @@ async def insert_rows(session: AsyncSession, table: Table, rows: list[dict[str, 
     if prepared is None:
         compiled = insert(table).compile(dialect=dialect, column_keys=[c.key for c in table.c])
         order = list(compiled.positiontup or ())
-        processors = [table.c[name].type._cached_bind_processor(dialect) for name in order]
-        prepared = _PREPARED[key] = (compiled.string, order, processors)
-    sql, order, processors = prepared
-    pairs = list(zip(order, processors, strict=True))
-    parameters = [
-        tuple(
-            value if p is None or value is None else p(value)
-            for name, p in pairs
-            for value in (row[name],)
-        )
-        for row in rows
-    ]
+        columns = [
+            (
+                name,
+                table.c[name].type._cached_bind_processor(dialect),
+                not isinstance(table.c[name].type, EncryptedText),
+            )
+            for name in order
+        ]
+        prepared = _PREPARED[key] = (compiled.string, columns)
+    sql, columns = prepared
+    parameters = list(zip(*(_bound(rows, *column) for column in columns), strict=True))
     await connection.exec_driver_sql(sql, parameters)
 
 
-_PREPARED: dict[tuple[str, str], tuple[str, list[str], list[Any]]] = {}
+def _bound(rows: list[dict[str, Any]], name: str, process: Any, reusable: bool) -> list[Any]:
+    """One column's values as the driver takes them. The batch's shared values (its time
+    stamps, a default) are processed once; never ciphertexts, whose nonce must differ."""
+    values = [row[name] for row in rows]
+    if process is None:
+        return values
+    if not reusable:
+        return [None if value is None else process(value) for value in values]
+    bound: list[Any] = []
+    last: Any = _NOTHING
+    last_bound: Any = None
+    for value in values:
+        if value is not last:
+            last, last_bound = value, None if value is None else process(value)
+        bound.append(last_bound)
+    return bound
+
+
+_NOTHING = object()
+_PREPARED: dict[tuple[str, str], tuple[str, list[tuple[str, Any, bool]]]] = {}
 
 
 async def ids_by_value(
