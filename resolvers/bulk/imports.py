@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import gc
 import itertools
 import uuid
 from collections.abc import AsyncGenerator, Callable, Iterator
@@ -116,6 +117,7 @@ async def run_import(
 ) -> ImportJob:
     """Run a job this process has claimed (see `claim_import`) to its end; it fails with its
     error recorded when the file cannot be read at all."""
+    _freeze_loaded_objects()
     async with factory() as session:
         job = await session.get_one(ImportJob, job_id)
     spec = ENTITY_IMPORTS[job.entity_type]
@@ -217,6 +219,22 @@ async def _read_ahead(items: Iterator[_Prepared | None]) -> AsyncGenerator[_Prep
         await task
     finally:
         task.cancel()
+
+
+def _freeze_loaded_objects() -> None:
+    """Once per process: the objects alive now (the application's modules, types and
+    tables) are left out of the cyclic garbage collector's full passes. A big import
+    promotes many short-lived rows to the oldest generation; without this, every full pass
+    over them would also walk the whole application again (about a fifth of the import's
+    time)."""
+    global _frozen
+    if not _frozen:
+        gc.collect()
+        gc.freeze()
+        _frozen = True
+
+
+_frozen = False
 
 
 def _progress(job: ImportJob, size: int) -> Progress:

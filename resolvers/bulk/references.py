@@ -7,7 +7,9 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
+import asyncpg
 from sqlalchemy import Table, insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.encryption import EncryptedText
@@ -86,9 +88,10 @@ async def rows_by_key(
 
 
 async def insert_rows(session: AsyncSession, table: Table, rows: list[dict[str, Any]]) -> None:
-    """A multi-row insert handed to the driver's executemany as prepared tuples: each value
-    through its column type's bind processor (so encryption, UUIDs and UTC times are as with
-    any insert), without SQLAlchemy's per-statement parameter handling."""
+    """A multi-row insert handed to the driver as prepared tuples (executemany; COPY on
+    PostgreSQL): each value through its column type's bind processor (so encryption, UUIDs
+    and UTC times are as with any insert), without SQLAlchemy's per-statement parameter
+    handling."""
     connection = await session.connection()
     dialect = connection.dialect
     key = (table.name, dialect.name)
@@ -107,7 +110,19 @@ async def insert_rows(session: AsyncSession, table: Table, rows: list[dict[str, 
         prepared = _PREPARED[key] = (compiled.string, columns)
     sql, columns = prepared
     parameters = list(zip(*(_bound(rows, *column) for column in columns), strict=True))
-    await connection.exec_driver_sql(sql, parameters)
+    if dialect.name == "postgresql":
+        # COPY: the same values through the same asyncpg codecs as an INSERT, in one stream.
+        raw = (await connection.get_raw_connection()).driver_connection
+        assert raw is not None
+        try:
+            await raw.copy_records_to_table(
+                table.name, records=parameters, columns=[name for name, _, _ in columns]
+            )
+        except asyncpg.IntegrityConstraintViolationError as exc:
+            # As SQLAlchemy reports it for an INSERT, so callers handle both alike.
+            raise IntegrityError(f"COPY {table.name}", None, exc) from exc
+    else:
+        await connection.exec_driver_sql(sql, parameters)
 
 
 def _bound(rows: list[dict[str, Any]], name: str, process: Any, reusable: bool) -> list[Any]:

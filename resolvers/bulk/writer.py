@@ -19,7 +19,7 @@ from models import utcnow
 from resolvers.audit import record_audit
 from resolvers.bulk.entities import ENTITY_IMPORTS, EntityImport
 from resolvers.bulk.formats import Record
-from resolvers.bulk.mapping import ColumnMapping, record_values
+from resolvers.bulk.mapping import ColumnMapping, record_converter
 from resolvers.bulk.references import (
     existing_ids,
     ids_by_value,
@@ -70,17 +70,17 @@ class BatchOutcome:
         self.rejected_rows |= other.rejected_rows
 
 
-@dataclass
 class _Row:
     """A record on its way through the batch."""
 
-    number: int
-    data: dict[str, Any]
-    lookups: dict[str, Any]
-    values: dict[str, Any] = field(default_factory=dict)
-    existing: Any = None
-    pending_customer: tuple[str, str] | None = None
-    validated: bool = False
+    __slots__ = ("data", "existing", "lookups", "number", "pending_customer", "validated", "values")
+
+    def __init__(self, number: int, data: dict[str, Any], lookups: dict[str, Any]) -> None:
+        self.number, self.data, self.lookups = number, data, lookups
+        self.values: dict[str, Any] = {}
+        self.existing: Any = None
+        self.pending_customer: tuple[str, str] | None = None
+        self.validated = False
 
 
 class _Report:
@@ -135,8 +135,9 @@ def prepare_batch(
     report = _Report(mapping)
     rows: list[_Row] = []
     create_input = spec.rules.create_input
+    values_of = record_converter(spec, mapping)
     for record in records:
-        data, lookups = record_values(spec, mapping, record.fields)
+        data, lookups = values_of(record.fields)
         row = _Row(record.row_number, data, lookups)
         if record.problem is not None:
             report.reject_one(row, ErrorCode.VALIDATION, record.problem)
@@ -159,7 +160,9 @@ def _template(spec: EntityImport) -> tuple[dict[str, Any], dict[str, Callable[[]
     model_fields = spec.rules.model.model_fields
     for column in spec.table.c:
         info = model_fields.get(column.key)
-        if info is not None and info.default_factory is not None:
+        if column.key in ("created_at", "updated_at"):
+            defaults[column.key] = None  # the batch's time, set per row
+        elif info is not None and info.default_factory is not None:
             factories[column.key] = info.default_factory
         else:
             defaults[column.key] = None if info is None else info.default
