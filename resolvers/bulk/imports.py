@@ -73,12 +73,17 @@ def error_report_path(files_dir: Path, job_id: uuid.UUID) -> Path:
     return files_dir / "imports" / f"{job_id}-errors.csv"
 
 
+def utf8_copy_path(files_dir: Path, job_id: uuid.UUID, path: Path) -> Path:
+    """Where the UTF-8 copy of a UTF-16 file is read from."""
+    return files_dir / "imports" / f"{job_id}-utf8{path.suffix}"
+
+
 def _readable_path(job: ImportJob, files_dir: Path) -> Path:
     """The file to read: UTF-16 files are read from a UTF-8 copy (one-byte newlines)."""
     path = Path(job.file_path)
     if not is_utf16(path):
         return path
-    copy = files_dir / "imports" / f"{job.id}-utf8{path.suffix}"
+    copy = utf8_copy_path(files_dir, job.id, path)
     if not copy.exists():
         copy.parent.mkdir(parents=True, exist_ok=True)
         partial = copy.with_suffix(".partial")
