@@ -234,7 +234,6 @@ def _freeze_loaded_objects() -> None:
     time)."""
     global _frozen
     if not _frozen:
-        gc.collect()
         gc.freeze()
         _frozen = True
 
