@@ -8,7 +8,7 @@ from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
 import asyncpg
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Table, insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -79,6 +79,10 @@ async def rows_by_key(
     first = table.c[columns[0]]
     wanted = set(keys)
     rows: dict[tuple[Any, ...], Any] = {}
+    if wanted and (await session.connection()).dialect.name == "postgresql":
+        # A prepared statement's generic plan, made while the table was small, scans the
+        # whole table for every batch of a big import; a plan per batch uses the index.
+        await session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
     for chunk in _chunks({key[0] for key in wanted}):
         for row in await session.execute(select(table).where(first.in_(chunk))):
             key = tuple(getattr(row, name) for name in columns)
