@@ -13,6 +13,7 @@ from app.idempotency import purge_expired
 from app.settings import Settings
 from integrations.inbound import purge_messages
 from models import utcnow
+from resolvers.bulk.cleanup import remove_expired_files
 from resolvers.principal import SYSTEM
 from resolvers.retention import PurgeResult, purge_deleted
 from resolvers.unit_of_work import unit_of_work
@@ -24,12 +25,18 @@ async def purge_once(
     settings: Settings, session_factory: async_sessionmaker[AsyncSession]
 ) -> PurgeResult:
     """Purge rows soft-deleted more than RETENTION_DAYS ago, expired idempotency keys and
-    inbound message ids older than INBOUND_MESSAGE_RETENTION_DAYS, in one transaction."""
+    inbound message ids older than INBOUND_MESSAGE_RETENTION_DAYS, in one transaction; delete
+    export files whose link expired and uploaded import files of jobs finished more than
+    RETENTION_DAYS ago."""
     now = utcnow()
     async with unit_of_work(session_factory) as session:
         await purge_expired(session, now)
         await purge_messages(session, now - timedelta(days=settings.inbound_message_retention_days))
-        return await purge_deleted(session, SYSTEM, now - timedelta(days=settings.retention_days))
+        older_than = now - timedelta(days=settings.retention_days)
+        result = await purge_deleted(session, SYSTEM, older_than)
+        removed = await remove_expired_files(session, settings.files_dir, now, older_than)
+        result.files_removed.update(exports=removed.exports, imports=removed.imports)
+        return result
 
 
 async def run_retention_periodically(
@@ -42,6 +49,8 @@ async def run_retention_periodically(
             result = await purge_once(settings, session_factory)
             if result.purged:
                 log.info("purged soft-deleted rows", extra={"purged": result.purged})
+            if any(result.files_removed.values()):
+                log.info("removed expired bulk files", extra={"files": result.files_removed})
         except Exception:
             log.exception("retention purge failed")
         await asyncio.sleep(settings.retention_interval_seconds)

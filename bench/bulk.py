@@ -12,6 +12,7 @@ import csv
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -222,10 +223,20 @@ def measure(kind: str, backend: str, path: Path) -> dict[str, Any]:
     return result
 
 
+def _median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "rows_per_second": statistics.median(r["rows_per_second"] for r in runs),
+        "peak_rss_mb": max(r["peak_rss_mb"] for r in runs),
+    }
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.bulk", description=__doc__)
     parser.add_argument("--rows", type=int, action="append", help="repeatable; default 100,000")
     parser.add_argument("--database", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="runs per size and database; medians reported"
+    )
     parser.add_argument("--child", choices=["import", "raw"], help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     parser.add_argument("--file", type=Path, help=argparse.SUPPRESS)
@@ -248,9 +259,16 @@ def main(argv: list[str] | None = None) -> None:
         for rows in args.rows or [100_000]:
             path = write_csv(BENCH_DIR / f"customers-{rows}.csv", rows)
             for backend in backends:
-                imported = measure("import", backend, path)
-                raw = measure("raw", backend, path)
-                ratio = imported["rows_per_second"] / raw["rows_per_second"]
+                # Alternated, so that a noisy spell hits both; medians of the runs.
+                runs = [
+                    (measure("import", backend, path), measure("raw", backend, path))
+                    for _ in range(args.repeat)
+                ]
+                imported = _median_run([i for i, _ in runs])
+                raw = _median_run([r for _, r in runs])
+                ratio = statistics.median(
+                    i["rows_per_second"] / r["rows_per_second"] for i, r in runs
+                )
                 print(
                     f"| {backend} | {rows:,} | {imported['rows_per_second']:,.0f} | "
                     f"{raw['rows_per_second']:,.0f} | {ratio:.2f} | "

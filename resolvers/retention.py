@@ -24,6 +24,8 @@ class PurgeResult:
     older_than: datetime
     purged: dict[str, int] = field(default_factory=dict)
     skipped: dict[str, int] = field(default_factory=dict)
+    # Bulk files deleted by the same run (export files, uploaded import files).
+    files_removed: dict[str, int] = field(default_factory=dict)
 
 
 def _referring(table: Table, soft_deletable: bool) -> list[Column[object]]:

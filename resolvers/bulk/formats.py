@@ -9,7 +9,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 from models.bulk import FileFormat
 
@@ -23,8 +23,7 @@ class FileFormatError(ValueError):
     """The file cannot be read at all (no header, unknown encoding, not JSON Lines)."""
 
 
-@dataclass(frozen=True)
-class Record:
+class Record(NamedTuple):
     """One record of the file: its 1-based row number (the header is row 0 in a CSV file), its
     fields by column name, and the byte offset where the next record starts."""
 
@@ -152,14 +151,15 @@ def _csv_records(path: Path, dialect: Dialect, offset: int, row_number: int) -> 
         start = max(offset, first)
         file.seek(start)
         lines = _Lines(file, dialect.encoding, start)
+        width = len(columns)
         for values in csv.reader(lines, delimiter=dialect.delimiter):
             row_number += 1
-            if not any(value.strip() for value in values):
+            if not "".join(values).strip():
                 continue  # blank lines are not records
             fields: dict[str, Any] = dict(zip(columns, values, strict=False))
-            problem = _problem(lines)
-            if problem is None and len(values) > len(columns):
-                problem = f"{len(values)} values for {len(columns)} header columns"
+            problem = _problem(lines) if lines.undecodable else None
+            if problem is None and len(values) > width:
+                problem = f"{len(values)} values for {width} header columns"
             yield Record(row_number, fields, lines.offset, problem)
 
 

@@ -4,10 +4,13 @@ one audit entry and one `import.completed` event at the end."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
+import gc
 import itertools
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncGenerator, Callable, Iterator
+from contextlib import aclosing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +25,7 @@ from resolvers.bulk.entities import ENTITY_IMPORTS, EntityImport
 from resolvers.bulk.formats import (
     Dialect,
     FileFormatError,
+    Record,
     read_header,
     read_records,
     sniff,
@@ -30,7 +34,13 @@ from resolvers.bulk.formats import (
 from resolvers.bulk.formats import needs_transcoding as is_utf16
 from resolvers.bulk.jobs import import_jobs, principal_of
 from resolvers.bulk.mapping import ColumnMapping, map_columns
-from resolvers.bulk.writer import BatchOptions, BatchOutcome, write_batch
+from resolvers.bulk.writer import (
+    BatchOptions,
+    BatchOutcome,
+    PreparedBatch,
+    prepare_batch,
+    write_prepared,
+)
 from resolvers.events import record_event
 from resolvers.principal import Principal
 from resolvers.tables import json_value, table_of
@@ -63,12 +73,17 @@ def error_report_path(files_dir: Path, job_id: uuid.UUID) -> Path:
     return files_dir / "imports" / f"{job_id}-errors.csv"
 
 
+def utf8_copy_path(files_dir: Path, job_id: uuid.UUID, path: Path) -> Path:
+    """Where the UTF-8 copy of a UTF-16 file is read from."""
+    return files_dir / "imports" / f"{job_id}-utf8{path.suffix}"
+
+
 def _readable_path(job: ImportJob, files_dir: Path) -> Path:
     """The file to read: UTF-16 files are read from a UTF-8 copy (one-byte newlines)."""
     path = Path(job.file_path)
     if not is_utf16(path):
         return path
-    copy = files_dir / "imports" / f"{job.id}-utf8{path.suffix}"
+    copy = utf8_copy_path(files_dir, job.id, path)
     if not copy.exists():
         copy.parent.mkdir(parents=True, exist_ok=True)
         partial = copy.with_suffix(".partial")
@@ -107,6 +122,7 @@ async def run_import(
 ) -> ImportJob:
     """Run a job this process has claimed (see `claim_import`) to its end; it fails with its
     error recorded when the file cannot be read at all."""
+    _freeze_loaded_objects()
     async with factory() as session:
         job = await session.get_one(ImportJob, job_id)
     spec = ENTITY_IMPORTS[job.entity_type]
@@ -133,18 +149,96 @@ async def run_import(
     size = path.stat().st_size
     records = read_records(path, dialect, job.committed_offset, job.committed_rows)
     batch_size = job.options.get("batch_size") or batch_size
-    while batch := list(itertools.islice(records, batch_size)):
-        async with unit_of_work(factory) as session:
-            outcome = BatchOutcome()
-            # JSON Lines records with other keys are mapped, and written, on their own.
-            for mapping, run in itertools.groupby(batch, key=lambda r: mapper(r.fields)):
-                part = await write_batch(session, principal, spec, mapping, list(run), options)
-                outcome.merge(part)
-            last = batch[-1]
-            job = await _checkpoint(session, job, last.row_number, last.end_offset, outcome)
-        if on_progress is not None:
-            on_progress(_progress(job, size))
+    batches = _prepared(spec, mapper, records, batch_size)
+    async with aclosing(_read_ahead(batches)) as ahead:
+        async for last, parts in ahead:
+            async with unit_of_work(factory) as session:
+                outcome = BatchOutcome()
+                for part in parts:
+                    outcome.merge(await write_prepared(session, principal, spec, part, options))
+                job = await _checkpoint(session, job, last.row_number, last.end_offset, outcome)
+            if on_progress is not None:
+                on_progress(_progress(job, size))
     return await _complete(factory, job, principal, files_dir)
+
+
+_Prepared = tuple[Record, list[PreparedBatch]]
+# Rows prepared between two chances for the event loop to resume the batch being written.
+_STEP = 100
+
+
+def _prepared(
+    spec: EntityImport,
+    mapper: Callable[[dict[str, Any]], ColumnMapping],
+    records: Iterator[Record],
+    batch_size: int,
+) -> Iterator[_Prepared | None]:
+    """Each batch read and prepared (its last record and its parts); None between steps."""
+    while batch := list(itertools.islice(records, batch_size)):
+        parts = []
+        # JSON Lines records with other keys are mapped, and written, on their own.
+        for mapping, run in itertools.groupby(batch, key=lambda r: mapper(r.fields)):
+            group = list(run)
+            for start in range(0, len(group), _STEP):
+                parts.append(prepare_batch(spec, mapping, group[start : start + _STEP]))
+                yield None
+        yield batch[-1], _merged(parts)
+
+
+def _merged(parts: list[PreparedBatch]) -> list[PreparedBatch]:
+    """Consecutive parts of one mapping as one (one set of queries per batch and mapping)."""
+    merged: list[PreparedBatch] = []
+    for part in parts:
+        if merged and merged[-1].mapping is part.mapping:
+            merged[-1].rows += part.rows
+            merged[-1].outcome.merge(part.outcome)
+        else:
+            merged.append(part)
+    return merged
+
+
+async def _read_ahead(items: Iterator[_Prepared | None]) -> AsyncGenerator[_Prepared, None]:
+    """The batches, the next one prepared while the caller awaits the database for this one:
+    the database works in the driver's thread or the server's process meanwhile. One batch is
+    kept ahead, so memory stays that of a few batches. The caller's checkpoints are unchanged:
+    nothing here writes."""
+    queue: asyncio.Queue[_Prepared | BaseException | None] = asyncio.Queue(maxsize=1)
+
+    async def produce() -> None:
+        try:
+            for item in items:
+                if item is None:
+                    await asyncio.sleep(0)
+                else:
+                    await queue.put(item)
+            await queue.put(None)
+        except Exception as exc:  # handed to the caller, raised there
+            await queue.put(exc)
+
+    task = asyncio.create_task(produce())
+    try:
+        while (item := await queue.get()) is not None:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+        await task
+    finally:
+        task.cancel()
+
+
+def _freeze_loaded_objects() -> None:
+    """Once per process: the objects alive now (the application's modules, types and
+    tables) are left out of the cyclic garbage collector's full passes. A big import
+    promotes many short-lived rows to the oldest generation; without this, every full pass
+    over them would also walk the whole application again (about a fifth of the import's
+    time)."""
+    global _frozen
+    if not _frozen:
+        gc.freeze()
+        _frozen = True
+
+
+_frozen = False
 
 
 def _progress(job: ImportJob, size: int) -> Progress:

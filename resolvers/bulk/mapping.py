@@ -182,28 +182,50 @@ def _plan(spec: EntityImport, mapping: ColumnMapping) -> Plan:
     return plan
 
 
+Converter = Callable[[Mapping[str, Any]], tuple[dict[str, Any], dict[str, Any]]]
+
+
+def record_converter(spec: EntityImport, mapping: ColumnMapping) -> Converter:
+    """`record_values` for one mapping, its plan split once into fields and lookups."""
+    fields_plan = [
+        (column, target, None if convert is _unchanged else convert)
+        for column, target, convert, is_lookup in _plan(spec, mapping)
+        if not is_lookup
+    ]
+    lookups_plan = [(c, target) for c, target, _, is_lookup in _plan(spec, mapping) if is_lookup]
+
+    def convert(fields: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+        data: dict[str, Any] = {}
+        get = fields.get
+        for column, target, convert in fields_plan:
+            value = get(column)
+            if type(value) is str:
+                text = value.strip()
+                if text:
+                    data[target] = text if convert is None else convert(text)
+            elif value is not None:
+                data[target] = value
+            elif column in fields:
+                data[target] = None
+        if not lookups_plan:
+            return data, {}
+        lookups: dict[str, Any] = {}
+        for column, target in lookups_plan:
+            value = get(column)
+            if type(value) is str:
+                text = value.strip()
+                if text:
+                    lookups[target] = text
+            elif value is not None:
+                lookups[target] = value
+        return data, lookups
+
+    return convert
+
+
 def record_values(
     spec: EntityImport, mapping: ColumnMapping, fields: Mapping[str, Any]
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """The input fields and lookup keys of one record; empty cells are left out, a JSON null
     is kept (it clears the field of a matched record)."""
-    data: dict[str, Any] = {}
-    lookups: dict[str, Any] = {}
-    for column, target, convert, is_lookup in _plan(spec, mapping):
-        value = fields.get(column)
-        if type(value) is str:
-            text = value.strip()
-            if not text:
-                continue
-            if is_lookup:
-                lookups[target] = text
-            else:
-                data[target] = convert(text)
-        elif value is None:
-            if column in fields and not is_lookup:
-                data[target] = None
-        elif is_lookup:
-            lookups[target] = value
-        else:
-            data[target] = value
-    return data, lookups
+    return record_converter(spec, mapping)(fields)

@@ -19,7 +19,7 @@ from models import utcnow
 from resolvers.audit import record_audit
 from resolvers.bulk.entities import ENTITY_IMPORTS, EntityImport
 from resolvers.bulk.formats import Record
-from resolvers.bulk.mapping import ColumnMapping, record_values
+from resolvers.bulk.mapping import ColumnMapping, record_converter
 from resolvers.bulk.references import (
     existing_ids,
     ids_by_value,
@@ -70,32 +70,26 @@ class BatchOutcome:
         self.rejected_rows |= other.rejected_rows
 
 
-@dataclass
 class _Row:
     """A record on its way through the batch."""
 
-    number: int
-    data: dict[str, Any]
-    lookups: dict[str, Any]
-    values: dict[str, Any] = field(default_factory=dict)
-    existing: Any = None
-    pending_customer: tuple[str, str] | None = None
+    __slots__ = ("data", "existing", "lookups", "number", "pending_customer", "validated", "values")
+
+    def __init__(self, number: int, data: dict[str, Any], lookups: dict[str, Any]) -> None:
+        self.number, self.data, self.lookups = number, data, lookups
+        self.values: dict[str, Any] = {}
+        self.existing: Any = None
+        self.pending_customer: tuple[str, str] | None = None
+        self.validated = False
 
 
-class _Batch:
-    def __init__(
-        self,
-        session: AsyncSession,
-        principal: Principal,
-        spec: EntityImport,
-        mapping: ColumnMapping,
-        options: BatchOptions,
-    ) -> None:
-        self.session, self.principal, self.spec, self.options = session, principal, spec, options
+class _Report:
+    """The rejected rows of one mapping's records, reported by their file column."""
+
+    def __init__(self, mapping: ColumnMapping, outcome: BatchOutcome | None = None) -> None:
         self.mapping = mapping
         self.columns = {target: column for column, target in mapping.fields.items()}
-        self.outcome = BatchOutcome()
-        self.now = utcnow()
+        self.outcome = outcome if outcome is not None else BatchOutcome()
 
     def reject(self, row: _Row, errors: Sequence[UserError]) -> None:
         for error in errors:
@@ -109,6 +103,56 @@ class _Batch:
         self.reject(row, [UserError(code, message, (name,) if name else ())])
 
 
+class _Batch(_Report):
+    def __init__(
+        self,
+        session: AsyncSession,
+        principal: Principal,
+        spec: EntityImport,
+        prepared: PreparedBatch,
+        options: BatchOptions,
+    ) -> None:
+        super().__init__(prepared.mapping, prepared.outcome)
+        self.session, self.principal, self.spec, self.options = session, principal, spec, options
+        self.now = utcnow()
+
+
+@dataclass
+class PreparedBatch:
+    """Records of one mapping read, coerced and, where they name no related record, validated:
+    the work that needs no database, done while the previous batch is being written."""
+
+    mapping: ColumnMapping
+    rows: list[_Row]
+    outcome: BatchOutcome
+
+
+def prepare_batch(
+    spec: EntityImport, mapping: ColumnMapping, records: Sequence[Record]
+) -> PreparedBatch:
+    """Coerce ``records``; those naming no related record by a key are validated with the
+    entity's input model now (the others once their references are resolved)."""
+    report = _Report(mapping)
+    rows: list[_Row] = []
+    create_input = spec.rules.create_input
+    values_of = record_converter(spec, mapping)
+    for record in records:
+        data, lookups = values_of(record.fields)
+        row = _Row(record.row_number, data, lookups)
+        if record.problem is not None:
+            report.reject_one(row, ErrorCode.VALIDATION, record.problem)
+            continue
+        if not lookups:
+            try:
+                row.values = validate_input(create_input, data)
+            except ServiceError as exc:
+                report.reject(row, exc.errors)
+                continue
+            row.validated = True
+        rows.append(row)
+    return PreparedBatch(mapping, rows, report.outcome)
+
+
 def _template(spec: EntityImport) -> tuple[dict[str, Any], dict[str, Callable[[], Any]]]:
     """Each column's default: a value, or a factory called per row."""
     defaults: dict[str, Any] = {}
@@ -116,7 +160,9 @@ def _template(spec: EntityImport) -> tuple[dict[str, Any], dict[str, Callable[[]
     model_fields = spec.rules.model.model_fields
     for column in spec.table.c:
         info = model_fields.get(column.key)
-        if info is not None and info.default_factory is not None:
+        if column.key in ("created_at", "updated_at"):
+            defaults[column.key] = None  # the batch's time, set per row
+        elif info is not None and info.default_factory is not None:
             factories[column.key] = info.default_factory
         else:
             defaults[column.key] = None if info is None else info.default
@@ -148,16 +194,20 @@ async def write_batch(
 ) -> BatchOutcome:
     """Validate, match and write ``records``; rejected ones are reported, the others written
     (unless it is a dry run) in the session's transaction."""
-    batch = _Batch(session, principal, spec, mapping, options)
-    rows: list[_Row] = []
-    for record in records:
-        data, lookups = record_values(spec, mapping, record.fields)
-        row = _Row(record.row_number, data, lookups)
-        if record.problem is not None:
-            batch.reject_one(row, ErrorCode.VALIDATION, record.problem)
-        else:
-            rows.append(row)
-    rows = await _resolve_lookups(batch, rows)
+    prepared = prepare_batch(spec, mapping, records)
+    return await write_prepared(session, principal, spec, prepared, options)
+
+
+async def write_prepared(
+    session: AsyncSession,
+    principal: Principal,
+    spec: EntityImport,
+    prepared: PreparedBatch,
+    options: BatchOptions,
+) -> BatchOutcome:
+    """`write_batch` after `prepare_batch`: references, matches, unique keys and the writes."""
+    batch = _Batch(session, principal, spec, prepared, options)
+    rows = await _resolve_lookups(batch, prepared.rows)
     if batch.options.create_customers:
         await _create_customers(batch, rows)
     rows = _validated(batch, rows)
@@ -249,6 +299,9 @@ def _validated(batch: _Batch, rows: list[_Row]) -> list[_Row]:
     kept = []
     create_input = batch.spec.rules.create_input
     for row in rows:
+        if row.validated:
+            kept.append(row)
+            continue
         if row.number in batch.outcome.rejected_rows:
             continue
         try:
@@ -360,15 +413,14 @@ async def _write(batch: _Batch, rows: list[_Row]) -> None:
 
 
 async def _prepare_create(batch: _Batch, row: _Row) -> tuple[_Row, dict[str, Any], SimpleNamespace]:
-    record = _new_row(batch.spec, batch.now)
+    namespace = SimpleNamespace(**_new_row(batch.spec, batch.now))
     changes = dict(row.values)
-    namespace = SimpleNamespace(**record)
     if (before_write := batch.spec.rules.before_write) is not None:
         await before_write(batch.session, batch.principal, namespace, changes, None)
+    record = vars(namespace)
     for name, value in changes.items():
         if name in record:
             record[name] = value
-    namespace.__dict__.update(record)
     return row, changes, namespace
 
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from models import AuditEntry, Contact, Customer, Interaction, utcnow
+from models.bulk import ExportJob, ImportJob, JobStatus
+from resolvers.bulk.cleanup import remove_expired_files
 from resolvers.principal import SYSTEM
 from resolvers.retention import purge_deleted
 from resolvers.tables import table_of
@@ -111,3 +114,60 @@ async def test_a_purge_writes_one_audit_entry_with_the_counts(
             )
         ).all()
     assert [entry.changes["purged"] for entry in entries] == [{"customers": 1}]
+
+
+async def _remove_files(session_factory: Any, files_dir: Path) -> Any:
+    now = utcnow()
+    async with unit_of_work(session_factory) as session:
+        return await remove_expired_files(session, files_dir, now, now - timedelta(days=30))
+
+
+def _file(path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("id,name\n")
+    return path
+
+
+async def test_expired_export_files_are_deleted_and_their_path_cleared(
+    session_factory: Any, tmp_path: Path
+) -> None:
+    expired = _file(tmp_path / "exports" / "expired.csv")
+    valid = _file(tmp_path / "exports" / "valid.csv")
+    jobs = [
+        ExportJob(entity_type="customers", status=JobStatus.COMPLETED, file_path=str(path),
+                  expires_at=utcnow() + timedelta(hours=hours))
+        for path, hours in ((expired, -1), (valid, 1))
+    ]  # fmt: skip
+    async with unit_of_work(session_factory) as session:
+        session.add_all(jobs)
+
+    removed = await _remove_files(session_factory, tmp_path)
+
+    async with session_factory() as session:
+        exports = table_of(ExportJob)
+        paths = dict((await session.execute(select(exports.c.id, exports.c.file_path))).all())
+    assert removed.exports == 1
+    assert (expired.exists(), valid.exists()) == (False, True)
+    assert paths == {jobs[0].id: None, jobs[1].id: str(valid)}
+
+
+async def test_uploaded_files_of_imports_finished_before_the_period_are_deleted(
+    session_factory: Any, tmp_path: Path
+) -> None:
+    old_upload = _file(tmp_path / "uploads" / "old.csv")
+    recent_upload = _file(tmp_path / "uploads" / "recent.csv")
+    own_file = _file(tmp_path / "home" / "customers.csv")  # named on `crm import`'s command line
+    async with unit_of_work(session_factory) as session:
+        session.add_all(
+            [
+                ImportJob(entity_type="customers", status=JobStatus.COMPLETED,
+                          file_path=str(path), finished_at=utcnow() - timedelta(days=days))
+                for path, days in ((old_upload, 40), (recent_upload, 10), (own_file, 40))
+            ]
+        )  # fmt: skip
+
+    first = await _remove_files(session_factory, tmp_path)
+    again = await _remove_files(session_factory, tmp_path)
+
+    assert (first.imports, again.imports) == (1, 0)
+    assert [p.exists() for p in (old_upload, recent_upload, own_file)] == [False, True, True]

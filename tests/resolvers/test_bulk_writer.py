@@ -1,0 +1,63 @@
+"""Writing import batches: batches read ahead still see the rows earlier batches committed, and
+new rows are stored as the API stores them on every database."""
+
+from __future__ import annotations
+
+from datetime import UTC
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from models import Contact, Customer
+from resolvers.bulk.references import insert_rows
+from resolvers.tables import table_of
+from resolvers.unit_of_work import unit_of_work
+from tests.resolvers.bulk_helpers import count, import_file
+
+
+async def test_a_record_repeated_in_a_later_batch_updates_the_one_written_before(
+    session_factory: async_sessionmaker[AsyncSession], tmp_path: Path
+) -> None:
+    path = tmp_path / "c.csv"
+    rows = [f"Customer {n},E{n}" for n in range(5)] + ["Customer 0 renamed,E0", "Customer 9,E9"]
+    path.write_text("name,external_id\n" + "\n".join(rows) + "\n")
+
+    job = await import_file(session_factory, path, "customers", batch_size=2)
+
+    assert (job.created_count, job.updated_count, job.rejected_count) == (6, 1, 0)
+    assert await count(session_factory, Customer) == 6
+    assert await count(session_factory, Customer, Customer.name == "Customer 0 renamed") == 1
+
+
+async def test_new_rows_are_stored_with_encrypted_fields_and_utc_times(
+    session_factory: async_sessionmaker[AsyncSession], tmp_path: Path
+) -> None:
+    path = tmp_path / "contacts.csv"
+    path.write_text("first_name,email,phone\nAda,ada@example.com,+49 30 1234567\n")
+
+    await import_file(session_factory, path, "contacts")
+
+    async with session_factory() as session:
+        contact = (await session.execute(select(Contact))).scalar_one()
+        stored = await session.scalar(text("SELECT phone FROM contacts"))
+    assert contact.phone == "+49 30 1234567"
+    assert contact.created_at.tzinfo == UTC
+    assert stored is not None
+    assert "1234567" not in stored
+
+
+async def test_a_row_the_database_refuses_fails_the_insert_as_an_integrity_error(
+    session_factory: async_sessionmaker[AsyncSession], tmp_path: Path
+) -> None:
+    path = tmp_path / "c.csv"
+    path.write_text("name,external_id\nAcme,A1\n")
+    await import_file(session_factory, path, "customers")
+    async with session_factory() as session:
+        existing = dict((await session.execute(select(table_of(Customer)))).one()._mapping)
+
+    with pytest.raises(IntegrityError):
+        async with unit_of_work(session_factory) as session:
+            await insert_rows(session, table_of(Customer), [existing])
