@@ -34,6 +34,7 @@ from resolvers.bulk.formats import (
 from resolvers.bulk.formats import needs_transcoding as is_utf16
 from resolvers.bulk.jobs import import_jobs, principal_of
 from resolvers.bulk.mapping import ColumnMapping, map_columns
+from resolvers.bulk.pacing import Pacer, pacing
 from resolvers.bulk.writer import (
     BatchOptions,
     BatchOutcome,
@@ -150,21 +151,24 @@ async def run_import(
     records = read_records(path, dialect, job.committed_offset, job.committed_rows)
     batch_size = job.options.get("batch_size") or batch_size
     batches = _prepared(spec, mapper, records, batch_size)
-    async with aclosing(_read_ahead(batches)) as ahead:
-        async for last, parts in ahead:
-            async with unit_of_work(factory) as session:
-                outcome = BatchOutcome()
-                for part in parts:
-                    outcome.merge(await write_prepared(session, principal, spec, part, options))
-                job = await _checkpoint(session, job, last.row_number, last.end_offset, outcome)
-            if on_progress is not None:
-                on_progress(_progress(job, size))
+    pacer = Pacer()
+    with pacing(pacer):
+        async with aclosing(_read_ahead(batches, pacer)) as ahead:
+            async for last, parts in ahead:
+                async with unit_of_work(factory) as session:
+                    outcome = BatchOutcome()
+                    for part in parts:
+                        outcome.merge(await write_prepared(session, principal, spec, part, options))
+                    job = await _checkpoint(session, job, last.row_number, last.end_offset, outcome)
+                    pacer.release()  # for the commit
+                if on_progress is not None:
+                    on_progress(_progress(job, size))
     return await _complete(factory, job, principal, files_dir)
 
 
 _Prepared = tuple[Record, list[PreparedBatch]]
 # Rows prepared between two chances for the event loop to resume the batch being written.
-_STEP = 100
+_STEP = 50
 
 
 def _prepared(
@@ -197,18 +201,20 @@ def _merged(parts: list[PreparedBatch]) -> list[PreparedBatch]:
     return merged
 
 
-async def _read_ahead(items: Iterator[_Prepared | None]) -> AsyncGenerator[_Prepared, None]:
-    """The batches, the next one prepared while the caller awaits the database for this one:
-    the database works in the driver's thread or the server's process meanwhile. One batch is
-    kept ahead, so memory stays that of a few batches. The caller's checkpoints are unchanged:
-    nothing here writes."""
+async def _read_ahead(
+    items: Iterator[_Prepared | None], pacer: Pacer
+) -> AsyncGenerator[_Prepared, None]:
+    """The batches, the next one prepared while the caller awaits a long write of this one
+    (see `pacer`): the database works in the driver's thread or the server's process
+    meanwhile. One batch is kept ahead, so memory stays that of a few batches. The caller's
+    checkpoints are unchanged: nothing here writes."""
     queue: asyncio.Queue[_Prepared | BaseException | None] = asyncio.Queue(maxsize=1)
 
     async def produce() -> None:
         try:
             for item in items:
                 if item is None:
-                    await asyncio.sleep(0)
+                    await pacer.turn()
                 else:
                     await queue.put(item)
             await queue.put(None)
@@ -217,7 +223,12 @@ async def _read_ahead(items: Iterator[_Prepared | None]) -> AsyncGenerator[_Prep
 
     task = asyncio.create_task(produce())
     try:
-        while (item := await queue.get()) is not None:
+        while True:
+            pacer.release()
+            item = await queue.get()
+            pacer.hold()
+            if item is None:
+                break
             if isinstance(item, BaseException):
                 raise item
             yield item

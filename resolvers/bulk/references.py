@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import sqlite3
 import uuid
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping
@@ -14,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.encryption import EncryptedText
 from resolvers.bulk.entities import Lookup
+from resolvers.bulk.pacing import long_write
 from resolvers.principal import Principal
 from resolvers.visibility import row_filter
 
@@ -92,10 +95,10 @@ async def rows_by_key(
 
 
 async def insert_rows(session: AsyncSession, table: Table, rows: list[dict[str, Any]]) -> None:
-    """A multi-row insert handed to the driver as prepared tuples (executemany; COPY on
-    PostgreSQL): each value through its column type's bind processor (so encryption, UUIDs
-    and UTC times are as with any insert), without SQLAlchemy's per-statement parameter
-    handling."""
+    """A multi-row insert handed to the driver as prepared tuples (COPY on PostgreSQL; one
+    JSON array on SQLite): each value through its column type's bind processor (so
+    encryption, UUIDs and UTC times are as with any insert), without SQLAlchemy's
+    per-statement parameter handling."""
     connection = await session.connection()
     dialect = connection.dialect
     key = (table.name, dialect.name)
@@ -111,22 +114,48 @@ async def insert_rows(session: AsyncSession, table: Table, rows: list[dict[str, 
             )
             for name in order
         ]
-        prepared = _PREPARED[key] = (compiled.string, columns)
-    sql, columns = prepared
+        prepared = _PREPARED[key] = (compiled.string, columns, _json_insert(table, order))
+    sql, columns, json_sql = prepared
     parameters = list(zip(*(_bound(rows, *column) for column in columns), strict=True))
-    if dialect.name == "postgresql":
-        # COPY: the same values through the same asyncpg codecs as an INSERT, in one stream.
-        raw = (await connection.get_raw_connection()).driver_connection
-        assert raw is not None
-        try:
-            await raw.copy_records_to_table(
-                table.name, records=parameters, columns=[name for name, _, _ in columns]
-            )
-        except asyncpg.IntegrityConstraintViolationError as exc:
-            # As SQLAlchemy reports it for an INSERT, so callers handle both alike.
-            raise IntegrityError(f"COPY {table.name}", None, exc) from exc
-    else:
-        await connection.exec_driver_sql(sql, parameters)
+    names = [name for name, _, _ in columns]
+    with long_write():
+        if dialect.name == "postgresql":
+            # COPY: the same values through the same asyncpg codecs as an INSERT, one stream.
+            raw = (await connection.get_raw_connection()).driver_connection
+            assert raw is not None
+            try:
+                await raw.copy_records_to_table(table.name, records=parameters, columns=names)
+            except asyncpg.IntegrityConstraintViolationError as exc:
+                # As SQLAlchemy reports it for an INSERT, so callers handle both alike.
+                raise IntegrityError(f"COPY {table.name}", None, exc) from exc
+        elif (payload := _json_array(parameters)) is not None:
+            await connection.exec_driver_sql(json_sql, (payload,))
+        else:
+            await connection.exec_driver_sql(sql, parameters)
+
+
+def _json_insert(table: Table, columns: list[str]) -> str:
+    """SQLite: an INSERT taking the whole batch as one JSON array of rows. The driver runs it
+    in one `sqlite3_step`, which releases the GIL for the whole batch; `executemany` takes the
+    GIL back between rows, so the next batch could not be prepared meanwhile."""
+    values = ", ".join(f"value ->> {n}" for n in range(len(columns)))
+    return f"INSERT INTO {table.name} ({', '.join(columns)}) SELECT {values} FROM json_each(?)"
+
+
+def _json_array(parameters: list[tuple[Any, ...]]) -> str | None:
+    """The rows as JSON, or None when a value has no exact JSON form (the caller binds them
+    one by one instead). Strings, integers, finite floats and NULL come back from
+    `->>` with the type and value they were bound with."""
+    if not _SQLITE_JSON:
+        return None
+    try:
+        return json.dumps(parameters, ensure_ascii=False, allow_nan=False, check_circular=False)
+    except (TypeError, ValueError):
+        return None
+
+
+# json_each and `->>` are built in from SQLite 3.38.
+_SQLITE_JSON = sqlite3.sqlite_version_info >= (3, 38, 0)
 
 
 def _bound(rows: list[dict[str, Any]], name: str, process: Any, reusable: bool) -> list[Any]:
@@ -148,7 +177,7 @@ def _bound(rows: list[dict[str, Any]], name: str, process: Any, reusable: bool) 
 
 
 _NOTHING = object()
-_PREPARED: dict[tuple[str, str], tuple[str, list[tuple[str, Any, bool]]]] = {}
+_PREPARED: dict[tuple[str, str], tuple[str, list[tuple[str, Any, bool]], str]] = {}
 
 
 async def ids_by_value(

@@ -3,8 +3,10 @@ new rows are stored as the API stores them on every database."""
 
 from __future__ import annotations
 
-from datetime import UTC
+from datetime import UTC, date
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select, text
@@ -61,3 +63,37 @@ async def test_a_row_the_database_refuses_fails_the_insert_as_an_integrity_error
     with pytest.raises(IntegrityError):
         async with unit_of_work(session_factory) as session:
             await insert_rows(session, table_of(Customer), [existing])
+
+
+async def test_imported_rows_store_each_type_exactly_as_the_api_does(
+    session_factory: async_sessionmaker[AsyncSession], make: Any, tmp_path: Path
+) -> None:
+    pipeline, stages = await make.pipeline()
+    customer = await make.customer(name="Zoë & Søn")
+    via_api = await make.deal(
+        name='Ünïcødé «deal» "quoted" 🚀',
+        customer_id=customer.id,
+        pipeline_id=pipeline.id,
+        stage_id=stages[1].id,
+        amount=Decimal("1234567.89"),
+        expected_close_date=date(2027, 2, 28),
+    )
+    path = tmp_path / "deals.csv"
+    path.write_text(
+        "name,customer,pipeline,stage,amount,currency,close_date,external_id\n"
+        f'"{via_api.name.replace(chr(34), chr(34) * 2)}",Zoë & Søn,{pipeline.name},Proposal,'
+        "1234567.89,EUR,2027-02-28,D-1\n",
+        encoding="utf-8",
+    )
+
+    job = await import_file(session_factory, path, "deals")
+
+    assert (job.created_count, job.rejected_count) == (1, 0)
+    columns = "name, customer_id, stage_id, amount, currency, expected_close_date, version"
+    async with session_factory() as session:
+        stored = (await session.execute(text(f"SELECT {columns} FROM deals"))).all()
+        same = await session.scalar(
+            text(f"SELECT count(*) FROM (SELECT DISTINCT {columns} FROM deals) AS d")
+        )
+    assert len(stored) == 2
+    assert same == 1, stored
