@@ -1,5 +1,6 @@
-"""`python -m bench.bulk`: importing customers from CSV (`crm import`'s engine) beside a raw
-multi-row insert of the same rows through the same driver (see bench/README.md).
+"""`python -m bench.bulk`: importing customers from CSV (`crm import`'s engine) beside raw bulk
+inserts of the same rows through the same driver: `executemany` of an INSERT, and on PostgreSQL
+also COPY (see bench/README.md).
 
 Each run is a subprocess on a fresh, migrated database; it reports its rows/s and its peak RSS
 (`resource.getrusage(RUSAGE_SELF).ru_maxrss`)."""

@@ -126,6 +126,7 @@ async def run_import(
     _freeze_loaded_objects()
     async with factory() as session:
         job = await session.get_one(ImportJob, job_id)
+        threaded_driver = session.get_bind().dialect.name == "sqlite"
     spec = ENTITY_IMPORTS[job.entity_type]
     try:
         path = _readable_path(job, files_dir)
@@ -151,7 +152,7 @@ async def run_import(
     records = read_records(path, dialect, job.committed_offset, job.committed_rows)
     batch_size = job.options.get("batch_size") or batch_size
     batches = _prepared(spec, mapper, records, batch_size)
-    pacer = Pacer()
+    pacer = Pacer(handoff=threaded_driver)
     with pacing(pacer):
         async with aclosing(_read_ahead(batches, pacer)) as ahead:
             async for last, parts in ahead:

@@ -3,6 +3,7 @@ types the entity's input model expects (the model then validates, as for the API
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import types
@@ -25,6 +26,10 @@ _SEPARATORS = re.compile(r"[\s\-./]+")
 def normalize_name(name: str) -> str:
     """`First Name`, `first-name`, `firstName` and `FIRST_NAME` are all `first_name`."""
     return _SEPARATORS.sub("_", _CAMEL.sub("_", name.strip())).strip("_").lower()
+
+
+# A column of choices repeats a few values on every row.
+_enum_name = functools.lru_cache(maxsize=1024)(normalize_name)
 
 
 @dataclass(frozen=True)
@@ -158,7 +163,7 @@ def converter(kind: Any) -> Callable[[str], Any]:
     if kind is date:
         return _date
     if isinstance(kind, type) and issubclass(kind, Enum):
-        return normalize_name
+        return _enum_name
     return _unchanged
 
 

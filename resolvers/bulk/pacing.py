@@ -18,7 +18,10 @@ from contextvars import ContextVar
 class Pacer:
     """A gate for the read-ahead: open while the writer waits on something long."""
 
-    def __init__(self) -> None:
+    def __init__(self, handoff: bool = True) -> None:
+        """``handoff``: the database driver works in a thread of this process (SQLite), which
+        each step of preparation gives a chance to take the GIL."""
+        self._handoff = _HANDOFF if handoff else 0.0
         self._open = asyncio.Event()
         self._open.set()
 
@@ -30,7 +33,8 @@ class Pacer:
 
     async def turn(self) -> None:
         """Between two steps of preparation: let the writer resume, then wait for the gate."""
-        time.sleep(_HANDOFF)  # noqa: ASYNC251 (a deliberate GIL hand-off, see _HANDOFF)
+        if self._handoff:
+            time.sleep(self._handoff)  # noqa: ASYNC251 (a deliberate GIL hand-off, see _HANDOFF)
         await asyncio.sleep(0)
         await self._open.wait()
 

@@ -4,8 +4,9 @@ INSERT."""
 
 from __future__ import annotations
 
+import os
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import SimpleNamespace
@@ -25,6 +26,7 @@ from resolvers.bulk.references import (
     ids_by_value,
     insert_rows,
     lookup_key,
+    plan_for_keys,
     resolve_lookup,
     rows_by_key,
 )
@@ -160,8 +162,8 @@ def _template(spec: EntityImport) -> tuple[dict[str, Any], dict[str, Callable[[]
     model_fields = spec.rules.model.model_fields
     for column in spec.table.c:
         info = model_fields.get(column.key)
-        if column.key in ("created_at", "updated_at"):
-            defaults[column.key] = None  # the batch's time, set per row
+        if column.key in ("id", "created_at", "updated_at"):
+            defaults[column.key] = None  # set per row (see `_new_row`)
         elif info is not None and info.default_factory is not None:
             factories[column.key] = info.default_factory
         else:
@@ -172,7 +174,13 @@ def _template(spec: EntityImport) -> tuple[dict[str, Any], dict[str, Callable[[]
 _TEMPLATES: dict[str, tuple[dict[str, Any], dict[str, Callable[[], Any]]]] = {}
 
 
-def _new_row(spec: EntityImport, now: datetime) -> dict[str, Any]:
+def _new_ids(count: int) -> Iterator[uuid.UUID]:
+    """Random (version 4) ids, as `uuid.uuid4` makes them, from one read of the OS's source."""
+    data = os.urandom(16 * count)
+    return (uuid.UUID(bytes=data[n : n + 16], version=4) for n in range(0, len(data), 16))
+
+
+def _new_row(spec: EntityImport, now: datetime, row_id: uuid.UUID) -> dict[str, Any]:
     template = _TEMPLATES.get(spec.entity)
     if template is None:
         template = _TEMPLATES[spec.entity] = _template(spec)
@@ -180,6 +188,7 @@ def _new_row(spec: EntityImport, now: datetime) -> dict[str, Any]:
     row = dict(defaults)
     for name, factory in factories.items():
         row[name] = factory()
+    row["id"] = row_id
     row["created_at"] = row["updated_at"] = now
     return row
 
@@ -207,6 +216,7 @@ async def write_prepared(
 ) -> BatchOutcome:
     """`write_batch` after `prepare_batch`: references, matches, unique keys and the writes."""
     batch = _Batch(session, principal, spec, prepared, options)
+    await plan_for_keys(session)
     rows = await _resolve_lookups(batch, prepared.rows)
     if batch.options.create_customers:
         await _create_customers(batch, rows)
@@ -275,7 +285,7 @@ async def _create_customers(batch: _Batch, rows: list[_Row]) -> None:
         except ServiceError:
             wanted[row.pending_customer] = None
             continue
-        new = _new_row(customers, batch.now) | values
+        new = _new_row(customers, batch.now, uuid.uuid4()) | values
         wanted[row.pending_customer] = new["id"]
         new_rows.append(new)
     for row in rows:
@@ -389,10 +399,11 @@ async def _check_unique(batch: _Batch, rows: list[_Row]) -> list[_Row]:
 
 async def _write(batch: _Batch, rows: list[_Row]) -> None:
     new: list[tuple[_Row, dict[str, Any], SimpleNamespace]] = []
+    ids = _new_ids(sum(1 for row in rows if row.existing is None))
     for row in rows:
         try:
             if row.existing is None:
-                new.append(await _prepare_create(batch, row))
+                new.append(await _prepare_create(batch, row, next(ids)))
             elif await _update(batch, row):
                 batch.outcome.updated += 1
             else:
@@ -412,8 +423,10 @@ async def _write(batch: _Batch, rows: list[_Row]) -> None:
             _emit(batch, "created", namespace)
 
 
-async def _prepare_create(batch: _Batch, row: _Row) -> tuple[_Row, dict[str, Any], SimpleNamespace]:
-    namespace = SimpleNamespace(**_new_row(batch.spec, batch.now))
+async def _prepare_create(
+    batch: _Batch, row: _Row, row_id: uuid.UUID
+) -> tuple[_Row, dict[str, Any], SimpleNamespace]:
+    namespace = SimpleNamespace(**_new_row(batch.spec, batch.now, row_id))
     changes = dict(row.values)
     if (before_write := batch.spec.rules.before_write) is not None:
         await before_write(batch.session, batch.principal, namespace, changes, None)

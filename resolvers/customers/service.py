@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from pydantic import StringConstraints
+from pydantic import Field, StringConstraints
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import ConsentPurpose, Contact, CreditStatus, Customer, LifecycleStage, User, utcnow
@@ -43,7 +43,8 @@ class CustomerCreate(InputModel):
     city: ShortText | None = None
     postal_code: ShortText | None = None
     country: Country | None = None
-    tags: list[ShortText] = []
+    # A factory: a mutable default is deep-copied at every validation that omits it.
+    tags: list[ShortText] = Field(default_factory=list)
     external_id: ExternalId | None = None
 
 

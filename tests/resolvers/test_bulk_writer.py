@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from models import Contact, Customer
-from resolvers.bulk.references import insert_rows
+from resolvers.bulk.references import insert_rows, plan_for_keys
 from resolvers.tables import table_of
 from resolvers.unit_of_work import unit_of_work
 from tests.resolvers.bulk_helpers import count, import_file
@@ -97,3 +97,27 @@ async def test_imported_rows_store_each_type_exactly_as_the_api_does(
         )
     assert len(stored) == 2
     assert same == 1, stored
+
+
+async def test_a_batch_probes_the_match_key_index_where_reading_the_table_looks_cheaper(
+    session_factory: async_sessionmaker[AsyncSession], tmp_path: Path
+) -> None:
+    path = tmp_path / "c.csv"
+    path.write_text("name,external_id\n" + "\n".join(f"C{n},E{n}" for n in range(3000)) + "\n")
+    await import_file(session_factory, path, "customers")
+    keys = [f"E{n}" for n in range(0, 3000, 3)]
+
+    async with unit_of_work(session_factory) as session:
+        if session.get_bind().dialect.name != "postgresql":
+            pytest.skip("SQLite looks up an IN list by index by itself")
+        await session.execute(text("ANALYZE customers"))
+        await plan_for_keys(session)
+        plan = "\n".join(
+            await session.scalars(
+                text("EXPLAIN SELECT * FROM customers WHERE external_id = ANY(:keys)"),
+                {"keys": keys},
+            )
+        )
+
+    assert "Index" in plan
+    assert "Seq Scan" not in plan
