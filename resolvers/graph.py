@@ -101,11 +101,13 @@ def _fields(table: Table, *names: str) -> dict[str, KeyedColumnElement[Any]]:
 
 
 def _many(target: str, child_key: KeyedColumnElement[Any], parent: Table) -> Relation:
-    return Relation(lambda: SPECS[target], lambda: child_key == parent.c.id, many=True)
+    return Relation(target, lambda: SPECS[target], lambda: child_key == parent.c.id, many=True)
 
 
 def _one(target: str, parent_key: KeyedColumnElement[Any], target_table: Table) -> Relation:
-    return Relation(lambda: SPECS[target], lambda: target_table.c.id == parent_key, many=False)
+    return Relation(
+        target, lambda: SPECS[target], lambda: target_table.c.id == parent_key, many=False
+    )
 
 
 def _customer_campaign_pairs() -> Any:
@@ -182,6 +184,7 @@ SPECS: Mapping[str, FilterSpec] = {
         },
         soft_delete=contacts.c.deleted_at,
         search=(contacts.c.first_name, contacts.c.last_name, contacts.c.email),
+        personal=frozenset({"email", "phone"}),
     ),
     "interaction": FilterSpec(
         interactions,

@@ -142,6 +142,13 @@ READ_SCOPES: dict[str, Scope] = {
     "kb_article": Scope.KNOWLEDGE_READ,
 }
 
+
+def missing_read_scope(principal: Principal, type_key: str) -> str | None:
+    """The scope ``principal`` lacks to read records of ``type_key``, or None."""
+    scope = READ_SCOPES.get(type_key)
+    return None if scope is None or has_scope(principal, scope) else scope.value
+
+
 # The scope that writing each entity needs.
 WRITE_SCOPES: dict[str, Scope] = {
     "customer": Scope.CUSTOMERS_WRITE,

@@ -10,10 +10,36 @@ from typing import Any
 from sqlalchemy import ColumnElement, Table, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from resolvers.filtering import Filter, FilterSpec, compile_filter, search_condition
+from resolvers.filtering import (
+    Filter,
+    FilterAccess,
+    FilterSpec,
+    Path,
+    compile_filter,
+    search_condition,
+)
 from resolvers.pagination import Ordering, Page, PageRequest, page_from_rows, paginate
+from resolvers.permissions import Scope, has_scope, missing_read_scope
 from resolvers.principal import Principal
 from resolvers.visibility import row_filter
+
+
+def filter_access(principal: Principal) -> FilterAccess:
+    """What ``principal`` may use in filters and searches: the rows, fields and relations it
+    may read, and nothing else."""
+    return FilterAccess(
+        visible=functools.partial(row_filter, principal=principal),
+        personal_data=has_scope(principal, Scope.PII_READ),
+        missing_scope=functools.partial(missing_read_scope, principal),
+    )
+
+
+def authorize_filter(
+    spec: FilterSpec, filter_: Filter | None, principal: Principal, path: Path = ("filter",)
+) -> None:
+    """Raise ForbiddenFilterError when the filter uses what the principal may not read; for
+    filters that are stored or evaluated later (segments, rules, exports, nested lists)."""
+    compile_filter(spec, filter_, filter_access(principal), path)
 
 
 def visible_conditions(
@@ -23,12 +49,19 @@ def visible_conditions(
     search: str | None = None,
     include_deleted: bool = False,
 ) -> list[ColumnElement[bool]]:
-    """The WHERE clauses for a list: visibility, soft delete, filter and free-text search."""
-    visibility = functools.partial(row_filter, principal=principal)
-    conditions = [compile_filter(spec, filter_, visibility), search_condition(spec, search)]
+    """The WHERE clauses for a list: visibility, soft delete, filter and free-text search.
+
+    Raises ForbiddenFilterError when the filter uses a field or relation the principal may
+    not read; a search skips the columns it may not read.
+    """
+    access = filter_access(principal)
+    conditions = [
+        compile_filter(spec, filter_, access),
+        search_condition(spec, search, access.personal_data),
+    ]
     if spec.soft_delete is not None and not include_deleted:
         conditions.append(spec.soft_delete.is_(None))
-    if (visible := visibility(spec.table.name)) is not None:
+    if (visible := access.visible(spec.table.name)) is not None:
         conditions.append(visible)
     return conditions
 

@@ -27,7 +27,9 @@ from resolvers.bulk.exports import EXPORT_TYPES
 from resolvers.bulk.formats import StoredFile, format_of
 from resolvers.errors import ErrorCode, InvalidArgumentError, ServiceError
 from resolvers.filtering import Filter
+from resolvers.graph import SPECS
 from resolvers.permissions import Scope
+from resolvers.repository import authorize_filter
 from schema.context import Info
 from schema.errors import UserError
 from schema.filters import to_filter
@@ -330,9 +332,10 @@ class BulkMutation:
         async def start(session: Any, principal: Any) -> tuple[ExportJobRow, str]:
             jobs.check_export_allowed(principal, entity_type)
             try:
-                filter_from_json(entity_type, input.filter)
+                filter_ = filter_from_json(entity_type, input.filter)
             except ValueError as exc:
                 raise ServiceError.single(ErrorCode.VALIDATION, str(exc), "filter") from exc
+            authorize_filter(SPECS[EXPORT_TYPES[entity_type]], filter_, principal)
             return await jobs.create_export_job(
                 session,
                 principal,

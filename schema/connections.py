@@ -16,7 +16,7 @@ from resolvers.filtering import Filter
 from resolvers.graph import ORDERINGS, SPECS, ordering
 from resolvers.loaders import ToMany
 from resolvers.pagination import Page, PageRequest, page_request
-from resolvers.repository import count_rows, fetch_page, visible_conditions
+from resolvers.repository import authorize_filter, count_rows, fetch_page, visible_conditions
 from schema.context import Info
 from schema.errors import bad_input
 from schema.filters import to_filter
@@ -151,6 +151,8 @@ def connection_field(
         request = checked_request(first, after, last, before)
         filter_ = checked_filter(filter)
         try:
+            # Checked here, once: the loader compiles it again for the whole level.
+            authorize_filter(relation.spec, filter_, info.context.principal)
             order = resolve_ordering(type_name, order_by, default_order)
             loaders = info.context.loaders
             page = await loaders.page(relation, order, request, filter_).load(root.pk)
@@ -270,9 +272,12 @@ def list_field(
     ) -> Any:
         request = checked_request(first, after, last, before)
         principal = info.context.principal
-        conditions = visible_conditions(
-            spec, principal, checked_filter(filter), search, include_deleted
-        )
+        try:
+            conditions = visible_conditions(
+                spec, principal, checked_filter(filter), search, include_deleted
+            )
+        except InvalidArgumentError as exc:
+            raise bad_input(exc) from exc
         return await page_of(info, type_name, node, request, order_by, default_order, conditions)
 
     annotations: dict[str, Any] = {

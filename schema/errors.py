@@ -12,6 +12,7 @@ from graphql import GraphQLError
 from resolvers.errors import ErrorCode as ServiceErrorCode
 from resolvers.errors import InvalidArgumentError
 from resolvers.errors import UserError as ServiceUserError
+from resolvers.filtering import ForbiddenFilterError
 
 ErrorCode = strawberry.enum(
     ServiceErrorCode, name="ErrorCode", description="Why a mutation did not apply."
@@ -69,7 +70,18 @@ _ARGUMENT = re.compile(r"[a-z][a-zA-Z0-9]*$")
 
 
 def bad_input(exc: InvalidArgumentError) -> GraphQLError:
-    """A field error for an argument that cannot be used (bad id, cursor or page size)."""
+    """A field error for an argument that cannot be used (bad id, cursor or page size), or
+    FORBIDDEN with the argument's path for a filter on what the principal may not read."""
+    if isinstance(exc, ForbiddenFilterError):
+        return GraphQLError(
+            str(exc),
+            extensions={
+                "code": RequestErrorCode.FORBIDDEN.value,
+                "scope": exc.scope,
+                "argument": exc.argument,
+                "field": [camel(part) for part in exc.path],
+            },
+        )
     extensions: dict[str, Any] = {"code": RequestErrorCode.BAD_USER_INPUT.value}
     if _ARGUMENT.match(exc.argument):
         extensions["argument"] = exc.argument

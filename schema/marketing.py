@@ -44,6 +44,7 @@ from schema.customers import (
     CustomerFilter,
     CustomerOrder,
 )
+from schema.errors import bad_input
 from schema.filters import DateTimeFilter, IDFilter, StringFilter, enum_filter, to_filter
 from schema.node import Node
 from schema.permissions import can_read
@@ -146,7 +147,7 @@ class Segment(Node):
 
     @strawberry.field(description="How many records it selects now, of those you may see.")
     async def count(self, info: Info) -> int:
-        conditions = member_conditions(self.row, info.context.principal, read_segment_filter)
+        conditions = self._conditions(info)
         async with info.context.session_factory() as session:
             return await count_rows(session, SPECS[self.entity_type], conditions)
 
@@ -184,8 +185,16 @@ class Segment(Node):
         self, info: Info, node: Any, first: int | None, after: str | None, order_by: Any, by: str
     ) -> Any:
         request = checked_request(first, after, None, None)
-        conditions = member_conditions(self.row, info.context.principal, read_segment_filter)
+        conditions = self._conditions(info)
         return await page_of(info, self.entity_type, node, request, order_by, by, conditions)
+
+    def _conditions(self, info: Info) -> list[Any]:
+        """The members' conditions for the reader: a filter on what it may not read (say,
+        email without pii:read) is FORBIDDEN, even when someone else saved it."""
+        try:
+            return member_conditions(self.row, info.context.principal, read_segment_filter)
+        except InvalidArgumentError as exc:
+            raise bad_input(exc) from exc
 
 
 # --- attribution ---

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from resolvers.errors import ErrorCode, InvalidArgumentError, ServiceError
+from resolvers.filtering import ForbiddenFilterError
 from resolvers.principal import Principal
 from resolvers.unit_of_work import unit_of_work
 from schema.context import Info
@@ -26,6 +27,8 @@ async def run_service(
             return await action(session, info.context.principal)
     except ServiceError as exc:
         return user_errors(exc.errors)
+    except ForbiddenFilterError as exc:
+        return user_errors([exc.user_error()])
 
 
 def node_pk(global_id: str, type_name: str) -> Any:

@@ -15,9 +15,11 @@ from resolvers.audit import record_audit
 from resolvers.automation.actions import check_actions
 from resolvers.crud import validate_input
 from resolvers.errors import ErrorCode, ServiceError, UserError
-from resolvers.filtering import Filter
+from resolvers.filtering import Filter, ForbiddenFilterError
+from resolvers.graph import SPECS
 from resolvers.inputs import InputModel, Name, partial
 from resolvers.principal import Principal
+from resolvers.repository import authorize_filter
 from resolvers.subscriptions import EVENT_TYPES
 from resolvers.tables import json_value, table_of
 
@@ -67,9 +69,14 @@ async def _checked(
     entity = trigger_entity(trigger)
     conditions = values.get("conditions", rule.conditions if rule else {}) or {}
     try:
-        compile_conditions(entity, conditions)
+        filter_ = compile_conditions(entity, conditions)
+        if entity in SPECS:
+            # The rule acts on what its conditions match: only on what its author may read.
+            authorize_filter(SPECS[entity], filter_, principal, ("conditions",))
     except ServiceError as exc:
         errors.extend(exc.errors)
+    except ForbiddenFilterError as exc:
+        errors.append(exc.user_error())
     actions = values.get("actions", rule.actions if rule else [])
     stored, problems = await check_actions(session, principal, entity, actions)
     errors.extend(problems)

@@ -19,7 +19,7 @@ from resolvers.filtering import Filter, FilterSpec
 from resolvers.graph import SPECS
 from resolvers.inputs import InputModel, Name
 from resolvers.principal import Principal
-from resolvers.repository import visible_conditions
+from resolvers.repository import authorize_filter, visible_conditions
 from resolvers.tables import table_of
 
 # Turns a segment's stored filter (the API's filter input, as given) into a service filter;
@@ -69,7 +69,8 @@ async def create_segment(
 ) -> Segment:
     """A new dynamic segment, its filter checked against its entity type."""
     values = validate_input(SegmentCreate, data)
-    read(values["entity_type"], values.get("filter", {}))
+    entity_type = values["entity_type"]
+    authorize_filter(SPECS[entity_type], read(entity_type, values.get("filter", {})), principal)
     return await create_entity(session, principal, SEGMENT_RULES, values)
 
 
@@ -83,7 +84,8 @@ async def update_segment(
     """Rename, describe or refilter a segment (a static one keeps its snapshot)."""
     if "filter" in data:
         segment = await get_row(session, principal, SEGMENT_RULES, segment_id)
-        read(segment.entity_type, data["filter"] or {})
+        filter_ = read(segment.entity_type, data["filter"] or {})
+        authorize_filter(spec_of(segment), filter_, principal)
     return await update_entity(session, principal, SEGMENT_RULES, segment_id, data)
 
 

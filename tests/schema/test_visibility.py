@@ -147,3 +147,24 @@ async def test_filters_on_related_rows_ignore_rows_the_user_cannot_see(
 
     assert by_customer["contacts"]["totalCount"] == 0
     assert own["contacts"]["totalCount"] == 1
+
+
+async def test_some_and_none_relation_filters_ignore_related_rows_the_user_cannot_see(
+    http: httpx.AsyncClient, settings: Any, org: dict[str, Any], make: Any
+) -> None:
+    # Sam's deal names Ned's contact: Ned must not learn from a filter that the deal exists.
+    contact = await make.contact(customer_id=org["ned_customer"].id, last_name="Mole")
+    await make.deal(
+        name="Hidden",
+        customer_id=org["sam_customer"].id,
+        owner_id=org["sam"].id,
+        contact_id=contact.id,
+    )
+    ned = as_user(http, settings, org["ned"])
+
+    data = await ned(
+        """{ some: contacts(filter: {deals: {some: {name: {eq: "Hidden"}}}}) { totalCount }
+             none: contacts(filter: {lastName: {eq: "Mole"}, deals: {none: {}}}) { totalCount } }"""
+    )
+
+    assert data == {"some": {"totalCount": 0}, "none": {"totalCount": 1}}
