@@ -27,11 +27,12 @@ from graphql import (
 )
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
-from strawberry.http.ides import get_graphql_ide_html
 from strawberry.types import ExecutionResult
 
 from app import idempotency
 from app.auth import AuthenticationError, authenticate_request
+from app.document_limits import document_size
+from app.graphiql import graphiql_page
 from app.limits import Limits, measure
 from app.rate_limit import RateLimiter, retry_after
 from app.settings import Environment, Settings
@@ -61,28 +62,30 @@ class RequestError(Exception):
 
 
 def _media_type(accept: str | None) -> str | None:
+    """The response's media type: graphql-response+json only when asked for by name; JSON
+    without an Accept header or for `*/*` (as the GraphQL-over-HTTP spec says)."""
     if not accept:
-        return GRAPHQL_RESPONSE
+        return JSON
     for part in accept.split(","):
         kind = part.split(";")[0].strip().lower()
-        if kind in (GRAPHQL_RESPONSE, "*/*", "application/*"):
+        if kind == GRAPHQL_RESPONSE:
             return GRAPHQL_RESPONSE
-        if kind == JSON:
+        if kind in (JSON, "*/*", "application/*"):
             return JSON
     return None
 
 
 @lru_cache(maxsize=512)
-def _document(query: str) -> DocumentNode | GraphQLError:
+def _document(query: str, max_tokens: int) -> DocumentNode | GraphQLError:
     try:
-        return parse(query)
+        return parse(query, max_tokens=max_tokens)
     except GraphQLSyntaxError as exc:
         return exc
 
 
 @lru_cache(maxsize=512)
-def _validation_errors(query: str) -> tuple[GraphQLError, ...]:
-    document = _document(query)
+def _validation_errors(query: str, max_tokens: int) -> tuple[GraphQLError, ...]:
+    document = _document(query, max_tokens)
     assert isinstance(document, DocumentNode)
     return tuple(validate(schema._schema, document))
 
@@ -142,12 +145,13 @@ def _check_params(params: Any) -> tuple[str, dict[str, Any] | None, str | None]:
     return query, variables, name
 
 
-def _mutates(params: Any) -> bool:
+def _mutates(params: Any, max_tokens: int) -> bool:
     """Whether a request names a mutation among its operations (unusable ones run nothing)."""
     for operation in params if isinstance(params, list) else [params]:
         if not isinstance(operation, dict) or not isinstance(operation.get("query"), str):
             continue
-        document, name = _document(operation["query"]), operation.get("operationName")
+        document = _document(operation["query"], max_tokens)
+        name = operation.get("operationName")
         if not isinstance(document, DocumentNode) or not isinstance(name, str | None):
             continue
         definition = _operation(document, name)
@@ -186,7 +190,7 @@ class GraphQLEndpoint:
         request_id = getattr(request.state, "request_id", None) or uuid.uuid4().hex
         media_type = _media_type(request.headers.get("accept"))
         if request.method == "GET" and self._wants_ide(request):
-            return HTMLResponse(get_graphql_ide_html(graphql_ide="graphiql"))
+            return HTMLResponse(graphiql_page())
         try:
             if media_type is None:
                 raise RequestError(
@@ -204,7 +208,11 @@ class GraphQLEndpoint:
                 self.settings.reporting_currency,
             )
             key = request.headers.get(idempotency.HEADER)
-            if key is not None and request.method == "POST" and _mutates(params):
+            if (
+                key is not None
+                and request.method == "POST"
+                and _mutates(params, self.settings.max_query_tokens)
+            ):
                 return await self._idempotent(key, params, media_type, context)
             return await self._answer(params, request.method, media_type, context)
         except RequestError as exc:
@@ -302,6 +310,12 @@ class GraphQLEndpoint:
         self, operations: list[Any], method: str, media_type: str, context: Context
     ) -> Response:
         """Several operations in one request, each answered on its own, in order."""
+        if not self.settings.batching_enabled:
+            raise RequestError(
+                400,
+                "batched requests are turned off (GRAPHQL_BATCHING); send one operation",
+                RequestErrorCode.BAD_USER_INPUT,
+            )
         if len(operations) > self.settings.max_batch_operations:
             raise RequestError(
                 400,
@@ -375,11 +389,17 @@ class GraphQLEndpoint:
     def _checked_document(
         self, query: str, name: str | None, method: str, media_type: str
     ) -> tuple[DocumentNode, OperationDefinitionNode]:
-        document = _document(query)
+        document = _document(query, self.settings.max_query_tokens)
         status = 400 if media_type == GRAPHQL_RESPONSE else 200
         if isinstance(document, GraphQLError):
-            raise RequestError(status, document.message, RequestErrorCode.GRAPHQL_PARSE_FAILED)
-        errors = _validation_errors(query)
+            code = RequestErrorCode.GRAPHQL_PARSE_FAILED
+            if "Parsing aborted" in document.message:  # past max_tokens
+                code = RequestErrorCode.LIMIT_EXCEEDED
+            raise RequestError(status, document.message, code)
+        size = document_size(document)
+        if (violation := size.violation(self.settings.max_query_selections)) is not None:
+            raise RequestError(status, violation, RequestErrorCode.LIMIT_EXCEEDED)
+        errors = _validation_errors(query, self.settings.max_query_tokens)
         if errors:
             messages = [self._message(e.message) for e in errors]
             raise RequestError(

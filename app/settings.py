@@ -47,6 +47,12 @@ class Settings(BaseSettings):
         return self
 
     @property
+    def batching_enabled(self) -> bool:
+        if self.graphql_batching is not None:
+            return self.graphql_batching
+        return self.crm_env is not Environment.PRODUCTION
+
+    @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 
@@ -58,6 +64,13 @@ class Settings(BaseSettings):
     max_query_aliases: int = Field(default=30, ge=0)
     max_root_fields: int = Field(default=20, gt=0)
     max_batch_operations: int = Field(default=10, gt=0, description="Operations per batch.")
+    # Batches (a JSON list of operations) multiply attempts and cost per HTTP request: on in
+    # development, off in production unless turned on.
+    graphql_batching: bool | None = Field(default=None, description="Accept batched requests.")
+    # Parsing stops past this many tokens, and validation runs only on documents of at most
+    # this many field selections: both bound the CPU a refused document can cost.
+    max_query_tokens: int = Field(default=5_000, gt=0)
+    max_query_selections: int = Field(default=1_500, gt=0)
     max_body_bytes: int = Field(default=1_000_000, gt=0)
     inbound_max_body_bytes: int = Field(
         default=10_000_000, gt=0, description="Largest inbound connector batch accepted."

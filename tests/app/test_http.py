@@ -3,6 +3,7 @@
 from typing import Any
 
 import httpx
+import pytest
 
 QUERY = "{ customers { totalCount } }"
 GRAPHQL_RESPONSE = "application/graphql-response+json"
@@ -40,14 +41,35 @@ async def test_expired_token_is_401(http: httpx.AsyncClient, settings: Any) -> N
     assert response.status_code == 401
 
 
-async def test_response_uses_graphql_response_media_type_by_default(
+@pytest.mark.parametrize("accept", [None, "*/*", "application/*"])
+async def test_response_is_json_without_an_accept_header_or_for_any_type(
+    http: httpx.AsyncClient, admin_token: str, accept: str | None
+) -> None:
+    request = http.build_request("POST", "/graphql", json={"query": QUERY})
+    request.headers.update(_auth(admin_token))
+    if accept is None:
+        del request.headers["accept"]
+    else:
+        request.headers["accept"] = accept
+
+    response = await http.send(request)
+
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/json")
+    assert response.json() == {"data": {"customers": {"totalCount": 0}}}
+
+
+async def test_response_uses_graphql_response_media_type_when_asked_for(
     http: httpx.AsyncClient, admin_token: str
 ) -> None:
-    response = await http.post("/graphql", json={"query": QUERY}, headers=_auth(admin_token))
+    response = await http.post(
+        "/graphql",
+        json={"query": QUERY},
+        headers={**_auth(admin_token), "accept": f"{GRAPHQL_RESPONSE}, application/json"},
+    )
 
     assert response.status_code == 200
     assert response.headers["content-type"].startswith(GRAPHQL_RESPONSE)
-    assert response.json() == {"data": {"customers": {"totalCount": 0}}}
 
 
 async def test_syntax_error_is_400_for_graphql_response_clients(
@@ -82,7 +104,9 @@ async def test_unknown_field_is_a_validation_error(
     http: httpx.AsyncClient, admin_token: str
 ) -> None:
     response = await http.post(
-        "/graphql", json={"query": "{ customers { bogus } }"}, headers=_auth(admin_token)
+        "/graphql",
+        json={"query": "{ customers { bogus } }"},
+        headers={**_auth(admin_token), "accept": GRAPHQL_RESPONSE},
     )
 
     assert response.status_code == 400
@@ -98,7 +122,7 @@ async def test_variables_of_the_wrong_type_are_a_request_error(
             "query": "query($n: Int) { customers(first: $n) { totalCount } }",
             "variables": {"n": "x"},
         },
-        headers=_auth(admin_token),
+        headers={**_auth(admin_token), "accept": GRAPHQL_RESPONSE},
     )
 
     assert response.status_code == 400

@@ -238,7 +238,7 @@ async def test_a_request_refused_before_it_ran_frees_the_key(
     invalid = await client.post(
         "/graphql",
         json={"query": CREATE, "variables": {"name": 42}},
-        headers={idempotency.HEADER: "order-1"},
+        headers={idempotency.HEADER: "order-1", "accept": "application/graphql-response+json"},
     )
 
     corrected = await _create(client, "Acme")

@@ -48,6 +48,13 @@ async def production(database_url: str) -> AsyncIterator[tuple[httpx.AsyncClient
 
 
 @pytest.fixture
+async def batching(database_url: str) -> AsyncIterator[tuple[httpx.AsyncClient, Settings]]:
+    """The production app with batched requests turned on."""
+    async for pair in _production_app(database_url, graphql_batching=True):
+        yield pair
+
+
+@pytest.fixture
 async def throttled(database_url: str) -> AsyncIterator[tuple[httpx.AsyncClient, Settings]]:
     """The same, allowing each principal 3 requests at once and one every 2 seconds."""
     async for pair in _production_app(database_url, rate_limit_per_second=0.5, rate_limit_burst=3):
@@ -58,7 +65,10 @@ async def _post(
     production: tuple[httpx.AsyncClient, Settings], body: Any, principal: Principal = ADMIN
 ) -> httpx.Response:
     http, settings = production
-    headers = {"authorization": f"Bearer {issue_token(settings, principal)}"}
+    headers = {
+        "authorization": f"Bearer {issue_token(settings, principal)}",
+        "accept": "application/graphql-response+json",
+    }
     return await http.post("/graphql", json=body, headers=headers)
 
 
@@ -115,11 +125,20 @@ async def test_too_many_root_fields_are_refused(production: Any) -> None:
     assert "root fields" in response.json()["errors"][0]["message"]
 
 
-async def test_batches_answer_each_operation_and_are_capped(production: Any) -> None:
+async def test_batches_are_refused_in_production_by_default(production: Any) -> None:
     one = {"query": "{ teams { totalCount } }"}
 
-    answered = await _post(production, [one, one])
-    refused = await _post(production, [one, one, one])
+    refused = await _post(production, [one])
+
+    assert refused.status_code == 400
+    assert "batched requests are turned off" in refused.json()["errors"][0]["message"]
+
+
+async def test_batches_answer_each_operation_and_are_capped(batching: Any) -> None:
+    one = {"query": "{ teams { totalCount } }"}
+
+    answered = await _post(batching, [one, one])
+    refused = await _post(batching, [one, one, one])
 
     assert answered.json() == [{"data": {"teams": {"totalCount": 0}}}] * 2
     assert refused.status_code == 400
