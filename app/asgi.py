@@ -23,6 +23,7 @@ from app.bulk_runner import bulk_jobs
 from app.crypto import MissingKeysError, install_encryption
 from app.db import create_engine, create_session_factory
 from app.downloads import Downloads
+from app.graphiql import graphiql_assets
 from app.graphql_http import GraphQLEndpoint
 from app.inbound_http import InboundEndpoint
 from app.migrations import current_revision, head_revision
@@ -169,6 +170,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/imports/{job_id}/errors.csv", downloads.import_errors, methods=["GET"]),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            graphiql_assets(),
         ],
         lifespan=lifespan,
     )
