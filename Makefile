@@ -16,8 +16,8 @@ $(STAMP): requirements.lock pyproject.toml
 serve: $(STAMP)  ## Serve the API on http://127.0.0.1:8000 (SQLite file, demo data, admin token)
 	$(BIN)/crm serve
 
-test: $(STAMP)  ## Run the whole suite (SQLite; PostgreSQL too when TEST_DATABASE_URL is set)
-	$(BIN)/python -m pytest
+test: $(STAMP)  ## Run the whole suite (SQLite; PostgreSQL when TEST_DATABASE_URL is set; TESTS=paths for a part)
+	$(BIN)/python -m pytest $(TESTS)
 
 lint: $(STAMP)  ## ruff (lint + format check) and mypy --strict
 	$(BIN)/ruff check .

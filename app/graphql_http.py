@@ -44,6 +44,7 @@ from resolvers.principal import Principal
 from schema import schema
 from schema.context import Context
 from schema.errors import RequestErrorCode
+from schema.planner import PlannedExecutor
 
 logger = logging.getLogger("crm.graphql")
 
@@ -184,6 +185,7 @@ class GraphQLEndpoint:
             max_root_fields=settings.max_root_fields,
         )
         self.production = settings.crm_env is Environment.PRODUCTION
+        self.planner = PlannedExecutor(schema) if settings.graphql_executor == "planned" else None
         self.webhook_policy = target_policy(settings)
 
     async def handle(self, request: Request) -> Response:
@@ -300,6 +302,10 @@ class GraphQLEndpoint:
         self._check_shape(document, operation, variables, context, media_type)
         token = current_request_id.set(context.request_id)
         try:
+            if self.planner is not None and operation.operation is OperationType.QUERY:
+                planned = await self.planner.execute(document, operation, query, variables, context)
+                if planned is not None:
+                    return planned
             return await schema.execute(
                 query, variable_values=variables, context_value=context, operation_name=name
             )

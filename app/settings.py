@@ -5,6 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -55,6 +56,12 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    # "planned" runs query operations from cached plans (schema.planner), falling back to
+    # graphql-core for what a plan does not cover; "graphql-core" always resolves field by field.
+    graphql_executor: Literal["planned", "graphql-core"] = Field(
+        default="planned", description="How queries are executed."
+    )
 
     # Abuse limits, checked before a query runs.
     max_query_depth: int = Field(default=12, gt=0, description="Nesting of fields.")

@@ -20,7 +20,7 @@ from typing import Any
 from app.asgi import create_app
 from app.auth import issue_token
 from app.settings import Settings
-from bench.dataset import BENCH_DIR, PG_URL, prepare, sqlite_url
+from bench.dataset import BENCH_DIR, PG_URL, prepare, sqlite_url, use_bench_keys
 from bench.inprocess import client, post_json
 from bench.raw_app import create_raw_app
 from bench.workloads import WORKLOADS
@@ -134,6 +134,7 @@ def main() -> None:
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--top", type=int, default=25, help="functions listed by own time")
     args = parser.parse_args()
+    use_bench_keys()
     if args.database == "postgres":
         url = PG_URL  # run `python -m bench.run --database postgres --keep-database` first
     else:

@@ -5,23 +5,27 @@ from __future__ import annotations
 import functools
 import importlib
 import inspect
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from enum import Enum
 from typing import Annotated, Any, ForwardRef, Generic, TypeVar, get_args
 
 import strawberry
+from sqlalchemy import ColumnElement
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from resolvers.errors import InvalidArgumentError
-from resolvers.filtering import Filter
+from resolvers.filtering import Filter, FilterSpec
 from resolvers.graph import ORDERINGS, SPECS, ordering
 from resolvers.loaders import ToMany
-from resolvers.pagination import Page, PageRequest, page_request
+from resolvers.pagination import Ordering, Page, PageRequest, page_request
+from resolvers.principal import Principal
 from resolvers.repository import authorize_filter, count_rows, fetch_page, visible_conditions
 from schema.context import Info
 from schema.errors import bad_input
 from schema.filters import to_filter
 from schema.node import Node
 from schema.permissions import can_read
+from schema.sources import Children, Parent, RootList, source
 
 T = TypeVar("T", bound=Node)
 
@@ -125,6 +129,29 @@ def checked_filter(value: Any) -> Filter | None:
         raise bad_input(exc) from exc
 
 
+def children_arguments(
+    relation: ToMany,
+    default_order: str,
+    principal: Principal,
+    first: int | None = None,
+    after: str | None = None,
+    last: int | None = None,
+    before: str | None = None,
+    filter: Any = None,
+    order_by: Any = None,
+) -> tuple[Ordering, PageRequest, Filter | None]:
+    """The ordering, page and filter of a nested connection, checked; GraphQL errors if not."""
+    request = checked_request(first, after, last, before)
+    filter_ = checked_filter(filter)
+    try:
+        # Checked here, once: the loader compiles it again for the whole level.
+        authorize_filter(relation.spec, filter_, principal)
+        order = resolve_ordering(relation.target, order_by, default_order)
+    except InvalidArgumentError as exc:
+        raise bad_input(exc) from exc
+    return order, request, filter_
+
+
 def connection_field(
     relation: ToMany,
     node: Any,
@@ -135,7 +162,6 @@ def connection_field(
     name: str | None = None,
 ) -> Any:
     """A nested connection field, read for all parents of a level in one windowed query."""
-    type_name = relation.target
     node_class = functools.cache(lambda: _resolve_node(node))
 
     async def resolve(
@@ -148,13 +174,19 @@ def connection_field(
         filter: Any = None,
         order_by: Any = None,
     ) -> Any:
-        request = checked_request(first, after, last, before)
-        filter_ = checked_filter(filter)
+        order, request, filter_ = children_arguments(
+            relation,
+            default_order,
+            info.context.principal,
+            first,
+            after,
+            last,
+            before,
+            filter,
+            order_by,
+        )
+        loaders = info.context.loaders
         try:
-            # Checked here, once: the loader compiles it again for the whole level.
-            authorize_filter(relation.spec, filter_, info.context.principal)
-            order = resolve_ordering(type_name, order_by, default_order)
-            loaders = info.context.loaders
             page = await loaders.page(relation, order, request, filter_).load(root.pk)
         except InvalidArgumentError as exc:
             raise bad_input(exc) from exc
@@ -176,6 +208,7 @@ def connection_field(
         name=name,
         description=description,
         permission_classes=can_read(relation.target),
+        metadata=source(Children(relation, default_order)),
     )
 
 
@@ -203,7 +236,10 @@ def to_one(node: Any, key: str, type_key: str, description: str) -> Any:
 
     resolve.__annotations__ = {"info": Info, "return": node | None}
     return strawberry.field(
-        resolver=resolve, description=description, permission_classes=can_read(type_key)
+        resolver=resolve,
+        description=description,
+        permission_classes=can_read(type_key),
+        metadata=source(Parent(key, type_key)),
     )
 
 
@@ -231,20 +267,56 @@ async def page_of(
 ) -> Any:
     """One page of the rows of ``type_name`` meeting ``conditions``, as a connection whose
     total count is read only when asked for."""
+    page, count = await fetch_list(
+        info.context.session_factory, type_name, request, order_by, default_order, conditions
+    )
+    return build_connection(page, node, count)
+
+
+async def fetch_list(
+    session_factory: async_sessionmaker[AsyncSession],
+    type_name: str,
+    request: PageRequest,
+    order_by: Any,
+    default_order: str,
+    conditions: Sequence[ColumnElement[bool]],
+) -> tuple[Page, Callable[[], Awaitable[int]]]:
+    """One page of a list and the function that counts the whole list, when asked to."""
     spec = SPECS[type_name]
-    factory = info.context.session_factory
     try:
         order = resolve_ordering(type_name, order_by, default_order)
-        async with factory() as session:
+        async with session_factory() as session:
             page = await fetch_page(session, spec, order, request, conditions)
     except InvalidArgumentError as exc:
         raise bad_input(exc) from exc
 
     async def count() -> int:
-        async with factory() as session:
+        async with session_factory() as session:
             return await count_rows(session, spec, conditions)
 
-    return build_connection(page, node, count)
+    return page, count
+
+
+def list_arguments(
+    spec: FilterSpec,
+    principal: Principal,
+    first: int | None = None,
+    after: str | None = None,
+    last: int | None = None,
+    before: str | None = None,
+    filter: Any = None,
+    search: str | None = None,
+    include_deleted: bool = False,
+) -> tuple[PageRequest, list[ColumnElement[bool]]]:
+    """The page and the WHERE clauses of a top-level list, checked; GraphQL errors if not."""
+    request = checked_request(first, after, last, before)
+    try:
+        conditions = visible_conditions(
+            spec, principal, checked_filter(filter), search, include_deleted
+        )
+    except InvalidArgumentError as exc:
+        raise bad_input(exc) from exc
+    return request, conditions
 
 
 def list_field(
@@ -270,14 +342,17 @@ def list_field(
         search: str | None = None,
         include_deleted: bool = False,
     ) -> Any:
-        request = checked_request(first, after, last, before)
-        principal = info.context.principal
-        try:
-            conditions = visible_conditions(
-                spec, principal, checked_filter(filter), search, include_deleted
-            )
-        except InvalidArgumentError as exc:
-            raise bad_input(exc) from exc
+        request, conditions = list_arguments(
+            spec,
+            info.context.principal,
+            first,
+            after,
+            last,
+            before,
+            filter,
+            search,
+            include_deleted,
+        )
         return await page_of(info, type_name, node, request, order_by, default_order, conditions)
 
     annotations: dict[str, Any] = {
@@ -306,5 +381,8 @@ def list_field(
         )
     resolve.__annotations__ = annotations
     return strawberry.field(
-        resolver=resolve, description=description, permission_classes=can_read(type_name)
+        resolver=resolve,
+        description=description,
+        permission_classes=can_read(type_name),
+        metadata=source(RootList(type_name, default_order, searchable)),
     )

@@ -25,6 +25,7 @@ from schema.filters import (
 )
 from schema.node import Node
 from schema.permissions import can_read, can_see_pii
+from schema.sources import Personal, source
 from schema.users import User, UserFilter
 
 LifecycleStage = strawberry.enum(
@@ -247,12 +248,18 @@ class Contact(Node):
     async def current_consents(self, info: Info) -> list[Consent]:
         return await load_current_consents(info, self.pk)
 
-    @strawberry.field(description="Email address; masked without the pii:read scope.")
+    @strawberry.field(
+        description="Email address; masked without the pii:read scope.",
+        metadata=source(Personal("email", mask_email)),
+    )
     def email(self, info: Info) -> str | None:
         email: str | None = self.row.email
         return email if can_see_pii(info) else mask_email(email)
 
-    @strawberry.field(description="Phone number; masked without the pii:read scope.")
+    @strawberry.field(
+        description="Phone number; masked without the pii:read scope.",
+        metadata=source(Personal("phone", mask_phone)),
+    )
     def phone(self, info: Info) -> str | None:
         phone: str | None = self.row.phone
         return phone if can_see_pii(info) else mask_phone(phone)

@@ -15,6 +15,7 @@ def requires(scope: Scope) -> type[BasePermission]:
     """A permission class that lets the field run only for principals holding ``scope``."""
 
     class RequiresScope(BasePermission):
+        required = scope
         message = f"requires the {scope.value} scope"
         error_extensions = {"code": "FORBIDDEN", "scope": scope.value}
 

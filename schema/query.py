@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import uuid
+
 import strawberry
 from graphql import GraphQLError
 
 from resolvers.errors import InvalidArgumentError
 from resolvers.graph import SPECS
 from resolvers.permissions import READ_SCOPES, has_scope
+from resolvers.principal import Principal
 from schema.activities import Interaction, InteractionFilter, InteractionOrder
 from schema.audit import AuditEntry, AuditEntryFilter, AuditEntryOrder
 from schema.automation import (
@@ -84,6 +88,7 @@ from schema.service_desk import (
     SlaTarget,
 )
 from schema.service_reports import SERVICE_REPORT
+from schema.sources import NodeLookup, source
 from schema.tickets import Ticket, TicketComment, TicketFilter, TicketOrder
 from schema.users import Team, TeamFilter, TeamOrder, User, UserFilter, UserOrder
 from schema.webhooks import (
@@ -140,7 +145,11 @@ NODE_TYPES: dict[str, tuple[type[Node], str]] = {
 }
 
 
-async def _load(info: Info, global_id: str, argument: str) -> Node | None:
+def node_target(
+    principal: Principal, global_id: str, argument: str
+) -> tuple[type[Node], str, uuid.UUID] | None:
+    """The schema type, type key and row id a global id names, if the principal may read
+    that type (None otherwise: as if it did not exist); a GraphQL error if it is no id."""
     try:
         type_name, row_id = decode_id(global_id, argument)
     except InvalidArgumentError as exc:
@@ -148,25 +157,40 @@ async def _load(info: Info, global_id: str, argument: str) -> Node | None:
     if type_name not in NODE_TYPES:
         return None
     node, key = NODE_TYPES[type_name]
-    if not has_scope(info.context.principal, READ_SCOPES[key]):
-        return None  # as if it did not exist
+    if not has_scope(principal, READ_SCOPES[key]):
+        return None
+    return node, key, row_id
+
+
+async def _load(info: Info, global_id: str, argument: str) -> Node | None:
+    target = node_target(info.context.principal, global_id, argument)
+    if target is None:
+        return None
+    node, key, row_id = target
     row = await info.context.loaders.by_id(SPECS[key].table).load(row_id)
     return node.from_optional(row)
 
 
 @strawberry.type
 class Query:
-    @strawberry.field(description="Any object by its global id; null if there is none.")
+    @strawberry.field(
+        description="Any object by its global id; null if there is none.",
+        metadata=source(NodeLookup(many=False)),
+    )
     async def node(self, info: Info, id: strawberry.ID) -> Node | None:
         return await _load(info, id, "id")
 
-    @strawberry.field(description=f"Objects by global ids, in order (at most {MAX_NODES}).")
+    @strawberry.field(
+        description=f"Objects by global ids, in order (at most {MAX_NODES}).",
+        metadata=source(NodeLookup(many=True)),
+    )
     async def nodes(self, info: Info, ids: list[strawberry.ID]) -> list[Node | None]:
         if len(ids) > MAX_NODES:
             raise GraphQLError(
                 f"at most {MAX_NODES} ids", extensions={"code": "BAD_USER_INPUT", "argument": "ids"}
             )
-        return [await _load(info, global_id, "ids") for global_id in ids]
+        # Gathered, so that the loader reads all ids of a type in one statement.
+        return list(await asyncio.gather(*(_load(info, global_id, "ids") for global_id in ids)))
 
     customers = list_field(
         "customer",
