@@ -34,11 +34,12 @@ schema: $(STAMP)  ## Regenerate schema.graphql from the code
 migrate: $(STAMP)
 	$(BIN)/crm migrate
 
-bench: $(STAMP)  ## Benchmarks: GraphQL vs raw SQL, webhooks, sales, bulk import at 100k and 1M rows (see bench/README.md)
+bench: $(STAMP)  ## Benchmarks: GraphQL vs raw SQL, webhooks, sales, bulk import at 100k and 1M rows, PostGraphile side by side (see bench/README.md)
 	$(BIN)/python -m bench.run
 	$(BIN)/python -m bench.webhooks
 	$(BIN)/python -m bench.sales
 	$(BIN)/python -m bench.bulk --rows 100000 --rows 1000000
+	$(BIN)/python -m bench.peer
 
 lock:  ## Re-resolve requirements.lock from pyproject.toml
 	$(BIN)/python -m pip install --quiet uv

@@ -21,8 +21,8 @@ from resolvers.pagination import (
     paginate_windowed,
 )
 from resolvers.principal import Principal
-from resolvers.repository import fetch_by_ids, visible_conditions
-from resolvers.tables import canonical_json
+from resolvers.repository import among, fetch_by_ids, visible_conditions
+from resolvers.tables import canonical_json, selected_columns
 
 
 @dataclass(frozen=True)
@@ -41,19 +41,25 @@ class ToMany:
 
 
 def _children_statement(
-    relation: ToMany, keys: Sequence[uuid.UUID], filter_: Filter | None, principal: Principal
+    session: AsyncSession,
+    relation: ToMany,
+    keys: Sequence[uuid.UUID],
+    filter_: Filter | None,
+    principal: Principal,
+    columns: list[Any] | None = None,
 ) -> tuple[Any, KeyedColumnElement[Any]]:
     table = relation.spec.table
+    selected = columns or [table]
     if relation.through is not None:
         pairs = relation.through()
         parent_key = pairs.c.parent_key
-        statement = select(table, parent_key).join(pairs, table.c.id == pairs.c.child_id)
+        statement = select(*selected, parent_key).join(pairs, table.c.id == pairs.c.child_id)
     else:
         assert relation.parent_key is not None
         parent_key = relation.parent_key()
-        statement = select(table, parent_key.label("parent_key"))
+        statement = select(*selected, parent_key.label("parent_key"))
     conditions = visible_conditions(relation.spec, principal, filter_)
-    statement = statement.where(parent_key.in_(keys), *conditions)
+    statement = statement.where(among(session, parent_key, keys), *conditions)
     return statement, parent_key
 
 
@@ -73,15 +79,16 @@ class Loaders:
             loader = self._loaders[key] = DataLoader(batch)
         return loader
 
-    def by_id(self, table: Table) -> DataLoader[Any, Any]:
-        """Rows of ``table`` by id (None where there is none), soft-deleted ones included."""
+    def by_id(self, table: Table, columns: tuple[str, ...] | None = None) -> DataLoader[Any, Any]:
+        """Rows of ``table`` by id (None where there is none), soft-deleted ones included;
+        ``columns`` names the columns to read (all by default)."""
 
         async def batch(keys: list[uuid.UUID]) -> list[Any]:
             async with self._session_factory() as session:
-                rows = await fetch_by_ids(session, table, keys, self._principal)
+                rows = await fetch_by_ids(session, table, keys, self._principal, columns)
             return [rows.get(key) for key in keys]
 
-        return self._get(("by_id", table.name), batch)
+        return self._get(("by_id", table.name, columns), batch)
 
     def page(
         self,
@@ -89,15 +96,13 @@ class Loaders:
         ordering: Ordering,
         request: PageRequest,
         filter_: Filter | None = None,
+        columns: tuple[str, ...] | None = None,
     ) -> DataLoader[Any, Any]:
-        """A page of children per parent id, all parents in one windowed query."""
+        """A page of children per parent id, all parents in one windowed query; ``columns``
+        names the child columns to read (all by default)."""
 
         async def batch(keys: list[uuid.UUID]) -> list[Page]:
-            statement, parent_key = _children_statement(relation, keys, filter_, self._principal)
-            windowed = paginate_windowed(statement, parent_key, ordering, request)
-            async with self._session_factory() as session:
-                rows = (await session.execute(windowed)).all()
-            return pages_by_parent(rows, keys, ordering, request)
+            return await self.pages(relation, ordering, request, filter_, columns, keys)
 
         key = (
             "page",
@@ -106,20 +111,49 @@ class Loaders:
             ordering.descending,
             request,
             canonical_json(filter_) if filter_ else "",
+            columns,
         )
         return self._get(key, batch)
+
+    async def pages(
+        self,
+        relation: ToMany,
+        ordering: Ordering,
+        request: PageRequest,
+        filter_: Filter | None,
+        columns: tuple[str, ...] | None,
+        keys: Sequence[uuid.UUID],
+    ) -> list[Page]:
+        """The page of children of each parent of ``keys``, in one windowed query: what
+        `page` loads, for callers that hold a whole level of parents at once."""
+        selected = None
+        if columns is not None:
+            selected = selected_columns(relation.spec.table, columns, ordering.column)
+        async with self._session_factory() as session:
+            statement, parent_key = _children_statement(
+                session, relation, keys, filter_, self._principal, selected
+            )
+            windowed = paginate_windowed(statement, parent_key, ordering, request)
+            rows = (await session.execute(windowed)).all()
+        return pages_by_parent(rows, keys, ordering, request)
 
     def count(self, relation: ToMany, filter_: Filter | None = None) -> DataLoader[Any, Any]:
         """How many visible children each parent id has, in one grouped query."""
 
         async def batch(keys: list[uuid.UUID]) -> list[int]:
-            statement, _ = _children_statement(relation, keys, filter_, self._principal)
-            inner = statement.subquery()
-            grouped = select(inner.c.parent_key, func.count()).group_by(inner.c.parent_key)
-            async with self._session_factory() as session:
-                counts: dict[Any, int] = dict((await session.execute(grouped)).all())
-            return [int(counts.get(key, 0)) for key in keys]
+            return await self.counts(relation, filter_, keys)
 
         return self._get(
             ("count", relation.name, canonical_json(filter_) if filter_ else ""), batch
         )
+
+    async def counts(
+        self, relation: ToMany, filter_: Filter | None, keys: Sequence[uuid.UUID]
+    ) -> list[int]:
+        """How many visible children each parent of ``keys`` has, in one grouped query."""
+        async with self._session_factory() as session:
+            statement, _ = _children_statement(session, relation, keys, filter_, self._principal)
+            inner = statement.subquery()
+            grouped = select(inner.c.parent_key, func.count()).group_by(inner.c.parent_key)
+            found: dict[Any, int] = dict((await session.execute(grouped)).all())
+        return [int(found.get(key, 0)) for key in keys]

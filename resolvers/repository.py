@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import functools
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, func, select
+from sqlalchemy import ColumnElement, Table, any_, bindparam, func, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from resolvers.filtering import (
@@ -21,6 +22,7 @@ from resolvers.filtering import (
 from resolvers.pagination import Ordering, Page, PageRequest, page_from_rows, paginate
 from resolvers.permissions import Scope, has_scope, missing_read_scope
 from resolvers.principal import Principal
+from resolvers.tables import selected_columns
 from resolvers.visibility import row_filter
 
 
@@ -72,8 +74,11 @@ async def fetch_page(
     ordering: Ordering,
     request: PageRequest,
     conditions: Sequence[ColumnElement[bool]],
+    columns: Iterable[str] | None = None,
 ) -> Page:
-    statement = paginate(select(spec.table).where(*conditions), ordering, request)
+    """One page of the rows meeting ``conditions``; ``columns`` names the ones to read."""
+    selected = selected_columns(spec.table, columns, ordering.column)
+    statement = paginate(select(*selected).where(*conditions), ordering, request)
     rows = (await session.execute(statement)).all()
     return page_from_rows(rows, ordering, request)
 
@@ -85,11 +90,24 @@ async def count_rows(
     return int((await session.execute(statement)).scalar_one())
 
 
+def among(session: AsyncSession, column: Any, values: Sequence[Any]) -> Any:
+    """``column IN values``; on PostgreSQL as ``= ANY`` of one array parameter, which spares
+    compiling a placeholder (and its cast) per value for every batch."""
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
+    return column.in_(values)
+
+
 async def fetch_by_ids(
-    session: AsyncSession, table: Table, ids: Sequence[uuid.UUID], principal: Principal
+    session: AsyncSession,
+    table: Table,
+    ids: Sequence[uuid.UUID],
+    principal: Principal,
+    columns: Iterable[str] | None = None,
 ) -> dict[uuid.UUID, Any]:
-    """The rows with these ids that the principal may see, soft-deleted ones included."""
-    statement = select(table).where(table.c.id.in_(ids))
+    """The rows with these ids that the principal may see, soft-deleted ones included;
+    ``columns`` names the ones to read (all by default)."""
+    statement = select(*selected_columns(table, columns)).where(among(session, table.c.id, ids))
     if (visible := row_filter(table.name, principal)) is not None:
         statement = statement.where(visible)
     rows = (await session.execute(statement)).all()

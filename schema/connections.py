@@ -280,13 +280,15 @@ async def fetch_list(
     order_by: Any,
     default_order: str,
     conditions: Sequence[ColumnElement[bool]],
+    columns: Sequence[str] | None = None,
 ) -> tuple[Page, Callable[[], Awaitable[int]]]:
-    """One page of a list and the function that counts the whole list, when asked to."""
+    """One page of a list (``columns`` of its rows, all by default) and the function that
+    counts the whole list, when asked to."""
     spec = SPECS[type_name]
     try:
         order = resolve_ordering(type_name, order_by, default_order)
         async with session_factory() as session:
-            page = await fetch_page(session, spec, order, request, conditions)
+            page = await fetch_page(session, spec, order, request, conditions, columns)
     except InvalidArgumentError as exc:
         raise bad_input(exc) from exc
 

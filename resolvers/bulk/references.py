@@ -10,8 +10,7 @@ from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
 import asyncpg
-from sqlalchemy import Table, any_, bindparam, insert, select, text
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import Table, insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,6 +18,7 @@ from models.encryption import EncryptedText
 from resolvers.bulk.entities import Lookup
 from resolvers.bulk.pacing import long_write
 from resolvers.principal import Principal
+from resolvers.repository import among
 from resolvers.visibility import row_filter
 
 # Keeps every IN list well under SQLite's and asyncpg's bound-parameter limits.
@@ -63,7 +63,7 @@ async def resolve_lookup(
     column = lookup.table.c[lookup.key]
     for chunk in _chunks({_key(lookup, v) for v in values}):
         statement = _visible(
-            select(column, lookup.table.c.id).where(_among(session, column, chunk)),
+            select(column, lookup.table.c.id).where(among(session, column, chunk)),
             lookup.table,
             principal,
         )
@@ -87,7 +87,7 @@ async def existing_ids(
     """Those of ``ids`` naming rows the principal may see (the API's reference check)."""
     found: set[uuid.UUID] = set()
     for chunk in _chunks(ids):
-        statement = select(table.c.id).where(_among(session, table.c.id, chunk))
+        statement = select(table.c.id).where(among(session, table.c.id, chunk))
         if (condition := row_filter(table.name, principal)) is not None:
             statement = statement.where(condition)
         found.update(await session.scalars(statement))
@@ -102,19 +102,11 @@ async def rows_by_key(
     wanted = set(keys)
     rows: dict[tuple[Any, ...], Any] = {}
     for chunk in _chunks({key[0] for key in wanted}):
-        for row in await session.execute(select(table).where(_among(session, first, chunk))):
+        for row in await session.execute(select(table).where(among(session, first, chunk))):
             key = tuple(getattr(row, name) for name in columns)
             if key in wanted:
                 rows.setdefault(key, row)
     return rows
-
-
-def _among(session: AsyncSession, column: Any, values: list[Any]) -> Any:
-    """``column IN values``; on PostgreSQL as ``= ANY`` of one array parameter, which spares
-    compiling a placeholder (and its cast) per value for every batch."""
-    if session.get_bind().dialect.name == "postgresql":
-        return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
-    return column.in_(values)
 
 
 async def insert_rows(session: AsyncSession, table: Table, rows: list[dict[str, Any]]) -> None:
@@ -210,7 +202,7 @@ async def ids_by_value(
     found: dict[Any, uuid.UUID] = {}
     for chunk in _chunks(values):
         statement = select(table.c[column], table.c.id).where(
-            _among(session, table.c[column], chunk)
+            among(session, table.c[column], chunk)
         )
         found.update(dict((await session.execute(statement)).tuples().all()))
     return found

@@ -54,6 +54,8 @@ class Leaf:
 class Column:
     attribute: str
     leaf: Leaf
+    # The column holds exactly what the type serializes to (a str for a String): read as is.
+    verbatim: bool = False
 
 
 @dataclass(frozen=True)
@@ -145,6 +147,24 @@ def node_class(type_: GraphQLObjectType) -> type[Node] | None:
     return origin
 
 
+_VERBATIM = {"String": str, "Boolean": bool}
+
+
+def _verbatim(named: Any, column: Any, many: bool) -> bool:
+    expected = _VERBATIM.get(getattr(named, "name", ""))
+    try:
+        return not many and expected is not None and column.type.python_type is expected
+    except NotImplementedError:
+        return False
+
+
+def _table(cls: type[Node]) -> Table:
+    name = cls.type_name()
+    key = "".join("_" + char.lower() if char.isupper() else char for char in name).lstrip("_")
+    table: Table = SPECS[key].table
+    return table
+
+
 def _columns(cls: type[Node]) -> frozenset[str]:
     return frozenset(field.name for field in dataclasses.fields(cls) if field.init)
 
@@ -202,6 +222,7 @@ class Catalog:
             return None
         if field.python_name == "id":
             return GlobalId(parent.name)
-        if field.python_name not in _columns(cls):
+        table = _table(cls)
+        if field.python_name not in _columns(cls) or field.python_name not in table.c:
             return None
-        return Column(field.python_name, leaf)
+        return Column(field.python_name, leaf, _verbatim(named, table.c[field.python_name], many))

@@ -204,6 +204,7 @@ class _Run:
             order_by,
             source.default_order,
             conditions,
+            plan.connection.columns,
         )
         counting = _counted(count()) if plan.connection.counts else None
         return (await self.connections(plan.connection, [page], counting))[0]
@@ -282,7 +283,8 @@ class _Run:
         kind = plan.kind
         keys = [getattr(row, kind.key) for row in rows]
         wanted = list(dict.fromkeys(key for key in keys if key is not None))
-        loaded = await self.loaders.by_id(kind.table).load_many(wanted) if wanted else []
+        loader = self.loaders.by_id(kind.table, tuple(sorted(plan.child.columns)))
+        loaded = await loader.load_many(wanted) if wanted else []
         found = {key: row for key, row in zip(wanted, loaded, strict=True) if row is not None}
         built = dict(zip(found, await self.objects(plan.child, list(found.values())), strict=True))
         answers = [built.get(key) if key is not None else None for key in keys]
@@ -298,10 +300,14 @@ class _Run:
             relation, source.default_order, self.principal, **arguments
         )
         keys = [row.id for row in rows]
-        pages = await self.loaders.page(relation, order, request, filter_).load_many(keys)
-        counting = None
+        columns = plan.connection.columns
+        fetches: list[Awaitable[Any]] = [
+            self.loaders.pages(relation, order, request, filter_, columns, keys)
+        ]
         if plan.connection.counts:
-            counting = self.loaders.count(relation, filter_).load_many(keys)
+            fetches.append(self.loaders.counts(relation, filter_, keys))
+        pages, *counts = await _all(fetches)
+        counting = _given(counts[0]) if counts else None
         return await self.connections(plan.connection, pages, counting)
 
     async def connections(
@@ -350,6 +356,10 @@ class _Run:
 
 async def _counted(count: Awaitable[int]) -> list[int]:
     return [await count]
+
+
+async def _given(counts: list[int]) -> list[int]:
+    return counts
 
 
 def _edges(

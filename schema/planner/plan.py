@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -52,6 +53,8 @@ class ObjectPlan:
     type_name: str
     entries: list[tuple[str, int, Any]] = field(default_factory=list)
     relations: list[RelationPlan] = field(default_factory=list)
+    # The columns its rows must hold: those shown, the keys of its to-one relations, the id.
+    columns: set[str] = field(default_factory=lambda: {"id"})
 
 
 @dataclass
@@ -68,6 +71,17 @@ class ConnectionPlan:
     type_name: str
     entries: list[tuple[str, str, Any]] = field(default_factory=list)
     counts: bool = False
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The columns every object plan of its page needs, in a stable order."""
+        names = {"id"}
+        for _, name, arg in self.entries:
+            if name == "nodes":
+                names |= arg.columns
+            elif name == "edges":
+                names.update(*(plan.columns for _, edge, plan in arg if edge == "node"))
+        return tuple(sorted(names))
 
 
 @dataclass
@@ -115,7 +129,19 @@ def _value_getter(kind: Column | GlobalId) -> Callable[[Any], Any]:
         type_name = kind.type_name
         return lambda row: encode_id(type_name, row.id)
     attribute, leaf = kind.attribute, kind.leaf
-    return lambda row: leaf(getattr(row, attribute))
+    if not kind.verbatim:
+        return lambda row: leaf(getattr(row, attribute))
+    get = operator.attrgetter(attribute)
+    if leaf.nullable:
+        return get
+
+    def non_null(row: Any) -> Any:
+        value = get(row)
+        if value is None:
+            raise UnplannableError("null in a non-null field")
+        return value
+
+    return non_null
 
 
 def _personal(kind: PersonalColumn) -> tuple[str, Callable[[Any], Any], Leaf]:
@@ -178,9 +204,13 @@ class Compiler:
             kind = info.kind
             if isinstance(kind, Column | GlobalId):
                 plan.entries.append((key, VALUE, _value_getter(kind)))
+                if isinstance(kind, Column):
+                    plan.columns.add(kind.attribute)
             elif isinstance(kind, PersonalColumn):
                 plan.entries.append((key, PERSONAL, _personal(kind)))
+                plan.columns.add(kind.column)
             elif isinstance(kind, ToOne):
+                plan.columns.add(kind.key)
                 child = self.object(kind.target, fields)
                 plan.entries.append((key, RELATION, len(plan.relations)))
                 plan.relations.append(ParentPlan(info, kind, child))
