@@ -8,12 +8,10 @@ from typing import Any
 import strawberry
 
 from models import InteractionKind as InteractionKindModel
-from schema.connections import lazy, load_node, order_input, to_one
-from schema.context import Info
+from schema.connections import lazy, order_input, to_one
 from schema.customers import Contact, ContactFilter, Customer, CustomerFilter
 from schema.filters import DateTimeFilter, IDFilter, enum_filter
 from schema.node import Node
-from schema.permissions import can_read
 from schema.users import User
 
 CampaignT = lazy("Campaign", "schema.campaigns")
@@ -63,11 +61,6 @@ class Interaction(Node):
 
     user = to_one(User, "user_id", "user", "The user who had it.")
 
-    @strawberry.field(
-        description="The campaign this touch belongs to (attribution).",
-        permission_classes=can_read("campaign"),
+    campaign = to_one(
+        CampaignT, "campaign_id", "campaign", "The campaign this touch belongs to (attribution)."
     )
-    async def campaign(self, info: Info) -> CampaignT | None:
-        from schema.campaigns import Campaign as CampaignType
-
-        return await load_node(info, CampaignType, self.campaign_id)

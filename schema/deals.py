@@ -195,13 +195,7 @@ class Deal(Node):
 
     owner = to_one(User, "owner_id", "user", "The user who owns the deal.")
 
-    @strawberry.field(
-        description="The campaign the deal came from.", permission_classes=can_read("campaign")
-    )
-    async def campaign(self, info: Info) -> CampaignT | None:
-        from schema.campaigns import Campaign as CampaignType
-
-        return await load_node(info, CampaignType, self.campaign_id)
+    campaign = to_one(CampaignT, "campaign_id", "campaign", "The campaign the deal came from.")
 
     @strawberry.field(
         description="The campaigns whose responses or interactions with the deal's people "

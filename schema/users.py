@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
 
 import strawberry
 
 from models import Role as RoleModel
 from models import TicketAssignment as TicketAssignmentModel
 from resolvers.graph import USERS_BY_TEAM
-from schema.connections import connection_field, lazy, load_node, order_input, to_one
-from schema.context import Info
+from schema.connections import connection_field, lazy, order_input, to_one
 from schema.filters import BooleanFilter, DateTimeFilter, IDFilter, StringFilter, enum_filter
 from schema.node import Node
-from schema.permissions import can_read
 
 Role = strawberry.enum(RoleModel, name="Role", description="What a user may do in the CRM.")
 RoleFilter = enum_filter(RoleModel, "RoleFilter")
@@ -66,11 +63,7 @@ class User(Node):
     team_id: strawberry.Private[object]
     manager_id: strawberry.Private[object]
 
-    @strawberry.field(
-        description="The team the user works in.", permission_classes=can_read("team")
-    )
-    async def team(self, info: Info) -> Annotated[Team, strawberry.lazy("schema.users")] | None:
-        return await load_node(info, Team, self.team_id)
+    team = to_one(lazy("Team", "schema.users"), "team_id", "team", "The team the user works in.")
 
     manager = to_one(lazy("User", "schema.users"), "manager_id", "user", "The user's manager.")
 
