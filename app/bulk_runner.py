@@ -18,6 +18,7 @@ from models import utcnow
 from resolvers.bulk import jobs
 from resolvers.bulk.export_jobs import fail_export, run_export
 from resolvers.bulk.imports import LostJobError, run_import
+from resolvers.unit_of_work import unit_of_work
 from schema.bulk import filter_from_json
 
 log = logging.getLogger("crm.bulk")
@@ -33,10 +34,11 @@ async def run_bulk_jobs_once(
     async with session_factory() as session:
         import_ids = await jobs.runnable_imports(session, utcnow())
         export_ids = await jobs.runnable_exports(session, utcnow())
+    # A claim reads the job, then writes it: in one write transaction, so that on SQLite a
+    # writer committing in between cannot make it fail with "database is locked".
     for job_id in import_ids:
-        async with session_factory() as session:
+        async with unit_of_work(session_factory) as session:
             claimed = await jobs.claim_import(session, job_id)
-            await session.commit()
         if claimed is None:
             continue  # another process took it
         try:
@@ -47,9 +49,8 @@ async def run_bulk_jobs_once(
             log.warning("import %s was taken over by another process", job_id)
         ran += 1
     for job_id in export_ids:
-        async with session_factory() as session:
+        async with unit_of_work(session_factory) as session:
             export = await jobs.claim_export(session, job_id)
-            await session.commit()
         if export is None:
             continue
         try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, get_args
 
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
@@ -234,6 +234,19 @@ async def _changed_fields(
 _ABSENT = object()
 
 
+def _not_nullable(rules: EntityRules[M], name: str) -> bool:
+    """Whether an update may not set ``name`` to null: what a create may not leave null either
+    (a required field, or one whose type has no null, like a ticket's priority or a policy's
+    targets, which default when left out), or a NOT NULL column."""
+    column = table_of(rules.model).c.get(name)
+    if column is not None and not column.nullable:
+        return True
+    field = rules.create_input.model_fields.get(name)
+    if field is None:
+        return False
+    return field.is_required() or type(None) not in get_args(field.annotation)
+
+
 async def update_entity(
     session: AsyncSession,
     principal: Principal,
@@ -244,10 +257,7 @@ async def update_entity(
 ) -> M:
     """Apply the given fields; CONFLICT when ``expected_version`` is not the stored one."""
     values = validate_input(rules.update_input, data)
-    required = {
-        name for name, info in rules.create_input.model_fields.items() if info.is_required()
-    }
-    nulls = [name for name in required if name in values and values[name] is None]
+    nulls = [name for name, value in values.items() if value is None and _not_nullable(rules, name)]
     if nulls:
         raise ServiceError(
             [UserError(ErrorCode.VALIDATION, "may not be null", (name,)) for name in nulls]

@@ -96,9 +96,8 @@ class AutomationMutation:
     async def create_automation_rule(
         self, info: Info, input: CreateAutomationRuleInput
     ) -> AutomationRulePayload:
-        values = _values(input)
         result = await run_service(
-            info, lambda s, p: service.create_rule(s, p, values, conditions_filter)
+            info, lambda s, p: service.create_rule(s, p, _values(input), conditions_filter)
         )
         return _payload(result)
 
@@ -113,11 +112,15 @@ class AutomationMutation:
         input: UpdateAutomationRuleInput,
         expected_version: int | None = None,
     ) -> AutomationRulePayload:
-        values = _values(input)
         result = await run_service(
             info,
             lambda s, p: service.update_rule(
-                s, p, node_pk(id, "AutomationRule"), values, conditions_filter, expected_version
+                s,
+                p,
+                node_pk(id, "AutomationRule"),
+                _values(input),
+                conditions_filter,
+                expected_version,
             ),
         )
         return _payload(result)

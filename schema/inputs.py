@@ -10,6 +10,7 @@ from typing import Any, get_type_hints
 import strawberry
 from strawberry.types.base import StrawberryOptional, has_object_definition
 
+from resolvers.errors import ErrorCode, InvalidArgumentError, ServiceError
 from schema.activities import InteractionKind
 from schema.campaigns import CampaignChannel, CampaignStatus, MemberStatus
 from schema.customers import CreditStatus, LifecycleStage
@@ -191,10 +192,14 @@ def _is_id(field: Any) -> bool:
     return field_type is strawberry.ID
 
 
-def to_values(value: Any) -> Any:
-    """An input object as the plain data a service takes: UNSET dropped, global ids decoded."""
+def to_values(value: Any, path: tuple[str, ...] = ()) -> Any:
+    """An input object as the plain data a service takes: UNSET dropped, global ids decoded.
+
+    A malformed id is a VALIDATION error at its path inside the argument (`teamId`, or
+    `actions.0.teamId` in a list), as a service reports a refused value.
+    """
     if isinstance(value, list):
-        return [to_values(item) for item in value]
+        return [to_values(item, (*path, str(index))) for index, item in enumerate(value)]
     if not has_object_definition(value):
         return value
     id_fields = {f.python_name for f in value.__strawberry_definition__.fields if _is_id(f)}
@@ -204,6 +209,11 @@ def to_values(value: Any) -> Any:
         if item is UNSET:
             continue
         if field.name in id_fields and item is not None:
-            item = decode_id(item, field.name)[1]
-        result[field.name] = to_values(item)
+            try:
+                item = decode_id(item, field.name)[1]
+            except InvalidArgumentError as exc:
+                raise ServiceError.single(
+                    ErrorCode.VALIDATION, str(exc), *path, field.name
+                ) from exc
+        result[field.name] = to_values(item, (*path, field.name))
     return result

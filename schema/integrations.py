@@ -192,18 +192,18 @@ class IntegrationMutation:
     async def create_connection(
         self, info: Info, input: CreateConnectionInput
     ) -> ConnectionSecretPayload:
-        values = to_values(input)
         return _secret_payload(
-            await run_service(info, lambda s, p: service.create_connection(s, p, values))
+            await run_service(info, lambda s, p: service.create_connection(s, p, to_values(input)))
         )
 
     @strawberry.mutation(description="Change a connection.", permission_classes=MANAGE)
     async def update_connection(
         self, info: Info, id: strawberry.ID, input: UpdateConnectionInput
     ) -> ConnectionPayload:
-        values = to_values(input)
         return _payload(
-            await run_service(info, lambda s, p: service.update_connection(s, p, _pk(id), values))
+            await run_service(
+                info, lambda s, p: service.update_connection(s, p, _pk(id), to_values(input))
+            )
         )
 
     @strawberry.mutation(

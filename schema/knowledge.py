@@ -214,7 +214,10 @@ async def resolve_for_ticket(
     ticket = await loaders.by_id(SPECS["ticket"].table).load(pk)
     if ticket is None or ticket.deleted_at is not None:
         return build_connection(Page([], False, False, order), KbArticle, _none)  # type: ignore[no-any-return]
-    page = await loaders.page(KB_ARTICLES_BY_TICKET, order, request, filter_).load(pk)
+    try:  # the cursor is decoded with the level's ordering, in the loader
+        page = await loaders.page(KB_ARTICLES_BY_TICKET, order, request, filter_).load(pk)
+    except InvalidArgumentError as exc:
+        raise bad_input(exc) from exc
     count = loaders.count(KB_ARTICLES_BY_TICKET, filter_)
     return build_connection(page, KbArticle, lambda: count.load(pk))  # type: ignore[no-any-return]
 

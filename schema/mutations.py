@@ -17,7 +17,6 @@ from resolvers.crud import (
     upsert_by_external_id,
 )
 from resolvers.errors import ErrorCode, InvalidArgumentError, ServiceError
-from resolvers.errors import UserError as ServiceUserError
 from resolvers.principal import Principal
 from resolvers.unit_of_work import unit_of_work
 from schema.context import Info
@@ -172,7 +171,7 @@ def _upsert_field(rules: EntityRules[Any], node: type[Node], field: str, item_in
         for item in inputs:
             try:
                 items.append(to_values(item))
-            except InvalidArgumentError as exc:
+            except ServiceError as exc:
                 items.append(exc)
         outcomes = await _apply(info, lambda s, p: _upsert_valid(s, p, rules, items))
         return [
@@ -209,9 +208,8 @@ async def _upsert_valid(
         for outcome in done
     }
     for index, item in enumerate(items):
-        if isinstance(item, InvalidArgumentError):
-            error = ServiceUserError(ErrorCode.VALIDATION, str(item), (item.argument,))
-            outcomes[index] = UpsertResult(index=index, errors=[error])
+        if isinstance(item, ServiceError):
+            outcomes[index] = UpsertResult(index=index, errors=item.errors)
     return [outcomes[index] for index in range(len(items))]
 
 

@@ -82,9 +82,10 @@ async def update_segment(
     read: FilterReader,
 ) -> Segment:
     """Rename, describe or refilter a segment (a static one keeps its snapshot)."""
-    if "filter" in data:
+    values = validate_input(SegmentUpdate, data)  # a filter is an object before it is read
+    if "filter" in values:
         segment = await get_row(session, principal, SEGMENT_RULES, segment_id)
-        filter_ = read(segment.entity_type, data["filter"] or {})
+        filter_ = read(segment.entity_type, values["filter"])
         authorize_filter(spec_of(segment), filter_, principal)
     return await update_entity(session, principal, SEGMENT_RULES, segment_id, data)
 

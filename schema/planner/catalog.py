@@ -158,11 +158,13 @@ def _verbatim(named: Any, column: Any, many: bool) -> bool:
         return False
 
 
-def _table(cls: type[Node]) -> Table:
+def _table(cls: type[Node]) -> Table | None:
+    """The table of a node type named like its spec (`KbArticle` -> `kb_article`); None for one
+    named otherwise (`IntegrationConnection`, spec `connection`): not planned."""
     name = cls.type_name()
     key = "".join("_" + char.lower() if char.isupper() else char for char in name).lstrip("_")
-    table: Table = SPECS[key].table
-    return table
+    spec = SPECS.get(key)
+    return None if spec is None else spec.table
 
 
 def _columns(cls: type[Node]) -> frozenset[str]:
@@ -223,6 +225,10 @@ class Catalog:
         if field.python_name == "id":
             return GlobalId(parent.name)
         table = _table(cls)
-        if field.python_name not in _columns(cls) or field.python_name not in table.c:
+        if (
+            table is None
+            or field.python_name not in _columns(cls)
+            or field.python_name not in table.c
+        ):
             return None
         return Column(field.python_name, leaf, _verbatim(named, table.c[field.python_name], many))

@@ -68,3 +68,20 @@ async def test_more_than_one_hundred_records_are_refused_whole(gql: Any) -> None
 
     assert data["upsertCustomers"][0]["errors"] == [{"code": "LIMIT_EXCEEDED", "field": ["inputs"]}]
     assert listed["customers"]["totalCount"] == 0
+
+
+async def test_a_record_with_a_malformed_id_is_refused_at_its_field(gql: Any) -> None:
+    data = await gql(
+        UPSERT,
+        {
+            "inputs": [
+                {"name": "Bad owner", "externalId": "ERP-1", "ownerId": "garbage"},
+                {"name": "Fine", "externalId": "ERP-2"},
+            ]
+        },
+    )
+
+    assert [(r["index"], r["errors"], r["customer"] is None) for r in data["upsertCustomers"]] == [
+        (0, [{"code": "VALIDATION", "field": ["inputs", "0", "ownerId"]}], True),
+        (1, [], False),
+    ]
