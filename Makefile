@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve test lint format schema bench migrate clean
+.PHONY: serve test lint format schema bench migrate clean fuzz audit
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,6 +40,15 @@ bench: $(STAMP)  ## Benchmarks: GraphQL vs raw SQL, webhooks, sales, bulk import
 	$(BIN)/python -m bench.sales
 	$(BIN)/python -m bench.bulk --rows 100000 --rows 1000000
 	$(BIN)/python -m bench.peer
+
+FUZZ_SECONDS ?= 120
+FUZZ_SEED ?= 42
+
+fuzz: $(STAMP)  ## schemathesis against a production-mode server on a fresh database for FUZZ_SECONDS; fails on any 5xx or INTERNAL_SERVER_ERROR
+	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_SEED=$(FUZZ_SEED) $(BIN)/python -m tools.fuzz
+
+audit: $(STAMP)  ## graphql-http's server audits (Node) and graphql-cop's checks against a production-mode server
+	$(BIN)/python -m tools.audit
 
 lock:  ## Re-resolve requirements.lock from pyproject.toml
 	$(BIN)/python -m pip install --quiet uv
