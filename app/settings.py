@@ -57,9 +57,13 @@ class Settings(BaseSettings):
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 
-    # "planned" runs query operations from cached plans (schema.planner), falling back to
-    # graphql-core for what a plan does not cover; "graphql-core" always resolves field by field.
-    graphql_executor: Literal["planned", "graphql-core"] = Field(
+    # "planned" runs query operations from cached plans (schema.planner), as one statement
+    # building the JSON where the database can (PostgreSQL; SQLite 3.39+, three levels deep),
+    # else one batched statement per level, falling back to graphql-core for what a plan does
+    # not cover;
+    # "planned-levels" runs plans one batched statement per level on every database;
+    # "graphql-core" always resolves field by field.
+    graphql_executor: Literal["planned", "planned-levels", "graphql-core"] = Field(
         default="planned", description="How queries are executed."
     )
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiodataloader import DataLoader
-from sqlalchemy import Subquery, Table, func, select
+from sqlalchemy import ColumnElement, Select, Subquery, Table, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.sql.elements import KeyedColumnElement
 
@@ -40,14 +40,15 @@ class ToMany:
     through: Callable[[], Subquery] | None = None
 
 
-def _children_statement(
-    session: AsyncSession,
+def children_select(
     relation: ToMany,
-    keys: Sequence[uuid.UUID],
-    filter_: Filter | None,
     principal: Principal,
-    columns: list[Any] | None = None,
-) -> tuple[Any, KeyedColumnElement[Any]]:
+    filter_: Filter | None,
+    columns: list[Any] | None,
+    parents: Callable[[KeyedColumnElement[Any]], ColumnElement[bool]],
+) -> tuple[Select[Any], KeyedColumnElement[Any]]:
+    """The visible children (``columns`` of them, all by default) of the parents that
+    ``parents`` picks by the children's parent key, labelled ``parent_key``."""
     table = relation.spec.table
     selected = columns or [table]
     if relation.through is not None:
@@ -59,8 +60,20 @@ def _children_statement(
         parent_key = relation.parent_key()
         statement = select(*selected, parent_key.label("parent_key"))
     conditions = visible_conditions(relation.spec, principal, filter_)
-    statement = statement.where(among(session, parent_key, keys), *conditions)
-    return statement, parent_key
+    return statement.where(parents(parent_key), *conditions), parent_key
+
+
+def _children_statement(
+    session: AsyncSession,
+    relation: ToMany,
+    keys: Sequence[uuid.UUID],
+    filter_: Filter | None,
+    principal: Principal,
+    columns: list[Any] | None = None,
+) -> tuple[Any, KeyedColumnElement[Any]]:
+    return children_select(
+        relation, principal, filter_, columns, lambda key: among(session, key, keys)
+    )
 
 
 class Loaders:

@@ -117,6 +117,12 @@ def paginate(statement: Select[Any], ordering: Ordering, request: PageRequest) -
     )
 
 
+def numbered_page(statement: Select[Any], ordering: Ordering, request: PageRequest) -> Select[Any]:
+    """`paginate`, each row also numbered ``row_number`` in the order the page is read."""
+    row_number = func.row_number().over(order_by=_order_by(ordering, request))
+    return paginate(statement.add_columns(row_number.label("row_number")), ordering, request)
+
+
 def page_from_rows(rows: Sequence[Any], ordering: Ordering, request: PageRequest) -> Page:
     """Turn the rows of a paginated select into a page in the requested order."""
     more = len(rows) > request.size

@@ -23,6 +23,7 @@ from app.db import create_engine
 from app.migrations import upgrade_to_head
 from app.settings import Settings
 from resolvers.principal import Principal, PrincipalKind
+from schema.planner.statement import json_flavour
 
 ADMIN = Principal(subject="tests", kind=PrincipalKind.OPERATOR, role="admin")
 
@@ -63,6 +64,14 @@ def settings(database_url: str) -> Settings:
         webhook_allow_http=True,
         webhook_allowed_networks=["127.0.0.0/8"],
     )
+
+
+@pytest.fixture(scope="session")
+def one_statement(settings: Settings, app: Any) -> bool:
+    """Whether planned queries run as one statement (the planned executor, where the database
+    can build JSON: PostgreSQL, SQLite 3.39 and later)."""
+    planned = settings.graphql_executor == "planned"
+    return planned and json_flavour(app.state.engine.dialect) is not None
 
 
 @pytest.fixture(scope="session")

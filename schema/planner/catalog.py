@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import Enum
 from typing import Any
 
 from graphql import (
@@ -56,6 +57,8 @@ class Column:
     leaf: Leaf
     # The column holds exactly what the type serializes to (a str for a String): read as is.
     verbatim: bool = False
+    # For an enum stored as strings: each stored string and the name it serializes to.
+    names: tuple[tuple[str, str], ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -124,6 +127,27 @@ def _leaf(type_: GraphQLOutputType) -> Leaf | None:
     if not isinstance(named, GraphQLScalarType | GraphQLEnumType):
         return None
     return Leaf(named.serialize, nullable, many)
+
+
+def _enum_names(leaf: Leaf, definition: GraphQLField) -> tuple[tuple[str, str], ...] | None:
+    """Stored string -> enum name, when the type serializes each stored value to its name."""
+    named: Any = definition.type
+    while hasattr(named, "of_type"):
+        named = named.of_type
+    if not isinstance(named, GraphQLEnumType) or leaf.many:
+        return None
+    names = []
+    for name, value in named.values.items():
+        stored = value.value.value if isinstance(value.value, Enum) else value.value
+        if not isinstance(stored, str):
+            return None
+        try:
+            if leaf.serialize(stored) != name:
+                return None
+        except Exception:  # a serializer refusing the stored form: not mapped
+            return None
+        names.append((stored, name))
+    return tuple(names)
 
 
 def _scopes(field: StrawberryField) -> tuple[Scope, ...] | None:
@@ -231,4 +255,10 @@ class Catalog:
             or field.python_name not in table.c
         ):
             return None
-        return Column(field.python_name, leaf, _verbatim(named, table.c[field.python_name], many))
+        column = table.c[field.python_name]
+        return Column(
+            field.python_name,
+            leaf,
+            _verbatim(named, column, many),
+            _enum_names(leaf, definition),
+        )

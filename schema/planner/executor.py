@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 import strawberry
 from graphql import (
     DocumentNode,
@@ -19,6 +20,7 @@ from graphql import (
     VariableNode,
 )
 from graphql.execution.values import VariableValues, get_argument_values, get_variable_values
+from sqlalchemy import Select
 from strawberry.types import ExecutionResult
 from strawberry.types.arguments import convert_arguments
 
@@ -43,11 +45,19 @@ from schema.planner.plan import (
     ParentPlan,
     RelationPlan,
 )
+from schema.planner.statement import Finish, JsonFlavour, StatementCompiler, json_flavour
 from schema.query import MAX_NODES, node_target
 
 logger = logging.getLogger(__name__)
 
 _EXPECTED = (UnplannableError, GraphQLError, InvalidArgumentError)
+
+
+@dataclass(frozen=True)
+class _Built:
+    plan: OperationPlan
+    statement: Select[Any]
+    finish: Finish | None
 
 
 @dataclass
@@ -61,8 +71,15 @@ class _Entry:
 class PlannedExecutor:
     """Executes query operations from cached plans; None where graphql-core must answer."""
 
-    def __init__(self, schema: strawberry.Schema, maxsize: int = 512) -> None:
+    def __init__(
+        self, schema: strawberry.Schema, maxsize: int = 512, one_statement: bool = True
+    ) -> None:
         self.schema = schema
+        # Run each plan as one statement building the JSON (`statement`), where the database can.
+        self.one_statement = one_statement
+        # Built statements by (plan, principal, variables): a statement depends on nothing
+        # else, and building one costs more than running it.
+        self._statements: OrderedDict[tuple[Any, ...], _Built] = OrderedDict()
         self.catalog = Catalog(schema._schema)
         self.maxsize = maxsize
         self._entries: OrderedDict[tuple[str, str | None], _Entry] = OrderedDict()
@@ -85,7 +102,8 @@ class PlannedExecutor:
         if plan is None or not all(has_scope(context.principal, s) for s in plan.scopes):
             return None
         try:
-            data = await _Run(self, plan.compiler, context, coerced).roots(plan)
+            run = _Run(self, plan.compiler, context, coerced, variables)
+            data = await run.roots(plan)
         except _EXPECTED:
             return None
         except Exception:
@@ -162,8 +180,10 @@ class _Run:
         compiler: Compiler,
         context: Context,
         variables: VariableValues,
+        raw_variables: dict[str, Any] | None = None,
     ) -> None:
         self.executor = executor
+        self.raw_variables = raw_variables
         self.compiler = compiler
         self.context = context
         self.principal = context.principal
@@ -183,9 +203,55 @@ class _Run:
         )
 
     async def roots(self, plan: OperationPlan) -> dict[str, Any]:
+        if self.executor.one_statement:
+            data = await self._one_statement(plan)
+            if data is not None:
+                return data
         roots = [arg for _, kind, arg in plan.roots if kind == RELATION]
         results = iter(await _all([self._root(root) for root in roots]))
         return {key: arg if kind == TYPENAME else next(results) for key, kind, arg in plan.roots}
+
+    async def _one_statement(self, plan: OperationPlan) -> dict[str, Any] | None:
+        """The answer built by the database in one statement; None where levels must do."""
+        bind = self.context.session_factory.kw.get("bind")
+        if bind is None or (json := json_flavour(bind.dialect)) is None:
+            return None
+        built = self._built(plan, json)
+        if built is None:
+            return None
+        # One statement reads one snapshot on its own: no transaction to begin and roll back.
+        async with bind.connect() as connection:
+            autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            text = (await autocommit.execute(built.statement)).scalar_one()
+        data: dict[str, Any] = orjson.loads(text)
+        if built.finish is None:
+            return data
+        try:
+            return built.finish(data)  # type: ignore[no-any-return]
+        except UnplannableError:
+            return None
+
+    def _built(self, plan: OperationPlan, json: JsonFlavour) -> _Built | None:
+        statements = self.executor._statements
+        try:
+            variables = orjson.dumps(self.raw_variables or {}, option=orjson.OPT_SORT_KEYS)
+        except TypeError:
+            variables = None
+        key = (id(plan), self.principal, variables)
+        built = statements.get(key) if variables is not None else None
+        if built is not None and built.plan is plan:
+            statements.move_to_end(key)
+            return built
+        try:
+            compiler = StatementCompiler(self.principal, self.pii, self.arguments, json)
+            built = _Built(plan, *compiler.operation(plan))
+        except UnplannableError:
+            return None
+        if variables is not None:
+            statements[key] = built
+            if len(statements) > self.executor.maxsize:
+                statements.popitem(last=False)
+        return built
 
     async def _root(self, root: ListPlan | LookupPlan) -> Any:
         if isinstance(root, ListPlan):

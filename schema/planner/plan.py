@@ -53,6 +53,8 @@ class ObjectPlan:
     type_name: str
     entries: list[tuple[str, int, Any]] = field(default_factory=list)
     relations: list[RelationPlan] = field(default_factory=list)
+    # What each value entry reads, by response key (the one-statement compiler needs it).
+    leaves: dict[str, Column | GlobalId | PersonalColumn] = field(default_factory=dict)
     # The columns its rows must hold: those shown, the keys of its to-one relations, the id.
     columns: set[str] = field(default_factory=lambda: {"id"})
 
@@ -204,10 +206,12 @@ class Compiler:
             kind = info.kind
             if isinstance(kind, Column | GlobalId):
                 plan.entries.append((key, VALUE, _value_getter(kind)))
+                plan.leaves[key] = kind
                 if isinstance(kind, Column):
                     plan.columns.add(kind.attribute)
             elif isinstance(kind, PersonalColumn):
                 plan.entries.append((key, PERSONAL, _personal(kind)))
+                plan.leaves[key] = kind
                 plan.columns.add(kind.column)
             elif isinstance(kind, ToOne):
                 plan.columns.add(kind.key)

@@ -169,13 +169,19 @@ async def test_field_suggestions_are_hidden_in_production(production: Any) -> No
     assert "Did you mean" not in message
 
 
+def _raises(*args: Any, **kwargs: Any) -> Any:
+    raise RuntimeError("secret internals")
+
+
 async def test_unexpected_errors_are_masked_with_an_error_id_in_production(
     production: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     async def broken(*args: Any, **kwargs: Any) -> int:
         raise RuntimeError("secret internals")
 
+    # Broken on every path: the planner's one statement (PostgreSQL), its levels and graphql-core.
     monkeypatch.setattr("schema.connections.count_rows", broken)
+    monkeypatch.setattr("schema.planner.statement.StatementCompiler.operation", _raises)
     response = await _post(production, {"query": "{ teams { totalCount } }"})
 
     error = response.json()["errors"][0]

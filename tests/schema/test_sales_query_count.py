@@ -13,7 +13,8 @@ query($first: Int!) {
   }
 }
 """
-# deals page, line items page, line item counts, products, product prices.
+# deals page, line items page, line item counts, products, product prices; or all in one,
+# except on SQLite, whose parser refuses four levels of subqueries in one statement.
 EXPECTED_STATEMENTS = 5
 
 
@@ -39,11 +40,12 @@ async def _statements_for(gql: Any, count_statements: Any, first: int) -> int:
 
 
 async def test_deals_with_line_items_statement_count_does_not_grow_with_page_size(
-    gql: Any, make: Any, count_statements: Any
+    gql: Any, make: Any, count_statements: Any, one_statement: bool, settings: Any
 ) -> None:
     await _seed(make, deals=12)
 
     for_three = await _statements_for(gql, count_statements, 3)
     for_twelve = await _statements_for(gql, count_statements, 12)
 
-    assert for_three == for_twelve == EXPECTED_STATEMENTS
+    one = one_statement and not settings.is_sqlite
+    assert for_three == for_twelve == (1 if one else EXPECTED_STATEMENTS)
