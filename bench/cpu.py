@@ -18,7 +18,9 @@ def process_seconds(pid: int) -> float:
 
 
 def named_seconds(command: str) -> float:
-    """CPU seconds used so far by the live processes called ``command`` (e.g. "postgres")."""
+    """CPU seconds used so far by the processes called ``command`` (e.g. "postgres"), the ones
+    that ended included: a backend's time moves to its parent's children time when it exits,
+    so a connection closed during a measurement does not take its CPU time with it."""
     total = 0
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
@@ -27,7 +29,8 @@ def named_seconds(command: str) -> float:
             continue
         if text[text.index("(") + 1 : text.rindex(")")] == command:
             fields = text.rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])
+            # utime, stime, and cutime, cstime: its waited-for children's.
+            total += sum(int(value) for value in fields[11:15])
     return total / TICK
 
 
