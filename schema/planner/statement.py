@@ -130,13 +130,16 @@ class JsonFlavour:
     def __init__(self, dialect: Dialect) -> None:
         self.dialect = dialect
 
+    # The function building an object from keys and values.
+    object_function = "json_build_object"
+
     def object(self, pairs: list[tuple[str, ColumnElement[Any]]]) -> ColumnElement[Any]:
         if len(pairs) > _MAX_KEYS:
             raise UnplannableError("too many fields in one object")
         arguments: list[Any] = []
         for key, value in pairs:
             arguments += [_constant(key), value]
-        return func.json_build_object(*arguments, type_=JSON)
+        return getattr(func, self.object_function)(*arguments, type_=JSON)  # type: ignore[no-any-return]
 
     def nested(self, value: ColumnElement[Any]) -> ColumnElement[Any]:
         """A JSON value from a subquery or an expression, embeddable in an object or array."""
@@ -194,13 +197,7 @@ class _SqliteJson(JsonFlavour):
     # SQLite's parser stack (100 entries) overflows on four levels of these subqueries.
     max_depth = 3
 
-    def object(self, pairs: list[tuple[str, ColumnElement[Any]]]) -> ColumnElement[Any]:
-        if len(pairs) > _MAX_KEYS:
-            raise UnplannableError("too many fields in one object")
-        arguments: list[Any] = []
-        for key, value in pairs:
-            arguments += [_constant(key), value]
-        return func.json_object(*arguments, type_=JSON)
+    object_function = "json_object"
 
     def nested(self, value: ColumnElement[Any]) -> ColumnElement[Any]:
         return func.json(value, type_=JSON)

@@ -8,12 +8,15 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import col
 
 from app.asgi import create_app
 from app.auth import issue_token
 from app.seed import seed
 from app.settings import Settings
+from models import User
 from resolvers.principal import Principal, PrincipalKind
 
 
@@ -74,3 +77,16 @@ PARTNER = Principal("partner", PrincipalKind.CLIENT, scopes=frozenset(PARTNER_SC
 async def seeded(engine: AsyncEngine, make: Any) -> None:
     await seed(engine, customers=30)
     await make.api_client(PARTNER.subject, list(PARTNER_SCOPES))
+
+
+@pytest.fixture
+async def sales_rep(seeded: None, session_factory: Any) -> Principal:
+    """A seeded sales rep, who sees only their team's rows."""
+    async with session_factory() as session:
+        rep = (
+            (await session.execute(select(User).where(col(User.role) == "sales_rep")))
+            .scalars()
+            .first()
+        )
+    assert rep is not None
+    return Principal(rep.email, PrincipalKind.USER, role=rep.role, user_id=rep.id)

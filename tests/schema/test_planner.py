@@ -11,13 +11,10 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select
-from sqlmodel import col
 
 import schema as graphql_schema
 from app.auth import issue_token
-from models import User
-from resolvers.principal import Principal, PrincipalKind
+from resolvers.principal import Principal
 from tests.factories import gid
 from tests.schema.conftest import ADMIN, PARTNER, READ_ONLY, Both
 
@@ -174,17 +171,8 @@ async def test_a_missing_scope_answers_alike(both: Both, seeded: None) -> None:
     assert {e["extensions"]["code"] for e in planned[1]["errors"]} == {"FORBIDDEN"}
 
 
-async def test_row_visibility_answers_alike(both: Both, seeded: None, session_factory: Any) -> None:
-    async with session_factory() as session:
-        rep = (
-            (await session.execute(select(User).where(col(User.role) == "sales_rep")))
-            .scalars()
-            .first()
-        )
-    assert rep is not None
-    principal = Principal(rep.email, PrincipalKind.USER, role=rep.role, user_id=rep.id)
-
-    planned, core = await both.bodies(principal, NESTED, {"first": 30})
+async def test_row_visibility_answers_alike(both: Both, sales_rep: Principal) -> None:
+    planned, core = await both.bodies(sales_rep, NESTED, {"first": 30})
 
     assert planned == core
     assert 0 < planned[1]["data"]["customers"]["totalCount"] < 30

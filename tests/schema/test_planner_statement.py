@@ -12,14 +12,12 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import event, select
-from sqlmodel import col
+from sqlalchemy import event
 
 from app.asgi import create_app
 from app.auth import issue_token
 from app.settings import Settings
-from models import User
-from resolvers.principal import Principal, PrincipalKind
+from resolvers.principal import Principal
 from tests.schema.conftest import ADMIN, PARTNER, READ_ONLY
 
 PAGE = """
@@ -118,16 +116,8 @@ async def test_backward_pages_answer_alike(
 
 
 async def test_each_principal_gets_its_own_answer_to_the_same_document(
-    apps: tuple[Any, ...], settings: Settings, seeded: None, session_factory: Any
+    apps: tuple[Any, ...], settings: Settings, sales_rep: Principal
 ) -> None:
-    async with session_factory() as session:
-        rep = (
-            (await session.execute(select(User).where(col(User.role) == "sales_rep")))
-            .scalars()
-            .first()
-        )
-    assert rep is not None
-    sales_rep = Principal(rep.email, PrincipalKind.USER, role=rep.role, user_id=rep.id)
     answers = {}
 
     for principal in (ADMIN, sales_rep, READ_ONLY, ADMIN):
