@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, String, Text, UniqueConstraint
 from sqlmodel import Field
 
-from models.base import Entity, UTCDateTime, enum_check
+from models.base import Entity, UTCDateTime, empty_dict, enum_check
 
 
 class JobStatus(StrEnum):
@@ -45,7 +45,7 @@ class ImportJob(Entity, table=True):
     file_format: FileFormat = Field(default=FileFormat.CSV, sa_type=String(32))
     file_sha256: str | None = Field(default=None, sa_type=String(64))
     # Mapping, delimiter, encoding, match key, create_customers, per_record_events, batch size.
-    options: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    options: dict[str, Any] = Field(default_factory=empty_dict, sa_type=JSON)
     requested_by: str | None = Field(default=None, sa_type=String(200))
     total_rows: int | None = Field(default=None)
     committed_rows: int = Field(default=0)
@@ -86,7 +86,7 @@ class ExportJob(Entity, table=True):
     entity_type: str = Field(sa_type=String(50), index=True)
     status: JobStatus = Field(default=JobStatus.PENDING, sa_type=String(32), index=True)
     file_format: FileFormat = Field(default=FileFormat.CSV, sa_type=String(32))
-    filter: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    filter: dict[str, Any] = Field(default_factory=empty_dict, sa_type=JSON)
     requested_by: str | None = Field(default=None, sa_type=String(200))
     row_count: int = Field(default=0)
     file_path: str | None = Field(default=None, sa_type=Text)

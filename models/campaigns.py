@@ -17,6 +17,8 @@ from models.base import (
     SoftDeletable,
     UTCDateTime,
     currency_check,
+    empty_dict,
+    empty_list,
     enum_check,
     utcnow,
 )
@@ -133,7 +135,7 @@ class Segment(Entity, SoftDeletable, table=True):
     description: str | None = Field(default=None, sa_type=String(1000))
     entity_type: str = Field(sa_type=String(32))
     # The filter input as the GraphQL API takes it (camelCase field names).
-    filter: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    filter: dict[str, Any] = Field(default_factory=empty_dict, sa_type=JSON)
     kind: SegmentKind = Field(default=SegmentKind.DYNAMIC, sa_type=String(32))
     frozen_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     owner_id: uuid.UUID | None = Field(default=None, foreign_key="users.id", index=True)
@@ -160,12 +162,12 @@ class AutomationRule(Entity, SoftDeletable, table=True):
     name: str = Field(sa_type=String(200), unique=True)
     description: str | None = Field(default=None, sa_type=String(1000))
     trigger: str = Field(sa_type=String(100), index=True)
-    conditions: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    conditions: dict[str, Any] = Field(default_factory=empty_dict, sa_type=JSON)
     # [{"type": "add_to_campaign", ...}, ...]: see resolvers/automation for the action types.
-    actions: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
+    actions: list[dict[str, Any]] = Field(default_factory=empty_list, sa_type=JSON)
     active: bool = Field(default=True, index=True)
     # Round-robin state of `assign_owner` actions.
-    state: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    state: dict[str, Any] = Field(default_factory=empty_dict, sa_type=JSON)
 
 
 class AutomationRunStatus(StrEnum):
@@ -191,7 +193,7 @@ class AutomationRun(Entity, table=True):
     entity_id: uuid.UUID
     status: AutomationRunStatus = Field(sa_type=String(32), index=True)
     depth: int = Field(default=0)
-    actions_done: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
+    actions_done: list[dict[str, Any]] = Field(default_factory=empty_list, sa_type=JSON)
     error: str | None = Field(default=None, sa_type=String(2000))
 
 

@@ -9,7 +9,7 @@ from enum import StrEnum
 from sqlalchemy import JSON, CheckConstraint, String, UniqueConstraint
 from sqlmodel import Field
 
-from models.base import Entity, SoftDeletable, UTCDateTime, enum_check
+from models.base import Entity, SoftDeletable, UTCDateTime, empty_list, enum_check
 from models.encryption import EncryptedText, phone_hash_default
 
 
@@ -51,7 +51,7 @@ class Customer(Entity, SoftDeletable, table=True):
     city: str | None = Field(default=None, sa_type=String(100), index=True)
     postal_code: str | None = Field(default=None, sa_type=String(20))
     country: str | None = Field(default=None, sa_type=String(2), index=True)
-    tags: list[str] = Field(default_factory=list, sa_type=JSON)
+    tags: list[str] = Field(default_factory=empty_list, sa_type=JSON)
     credit_status: CreditStatus | None = Field(default=None, sa_type=String(32), index=True)
     # Service tier (e.g. gold): selects the SLA policy of that tier.
     tier: str | None = Field(default=None, sa_type=String(50), index=True)

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import JSON, Index, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from models.base import Entity, UTCDateTime, utcnow
+from models.base import Entity, UTCDateTime, empty_dict, empty_list, utcnow
 from models.encryption import EncryptedText
 
 
@@ -33,10 +33,10 @@ class Connection(Entity, table=True):
     previous_secret: str | None = Field(default=None, sa_type=EncryptedText)
     previous_secret_expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # Connector settings (role map, fallback owner, pull URL and interval, ...).
-    settings: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    settings: dict[str, Any] = Field(default_factory=empty_dict, sa_type=JSON)
     # {entity: {field: "source" | "crm"}}: "source" fields only this system may change,
     # "crm" fields it may set on create but never overwrite.
-    field_ownership: dict[str, dict[str, str]] = Field(default_factory=dict, sa_type=JSON)
+    field_ownership: dict[str, dict[str, str]] = Field(default_factory=empty_dict, sa_type=JSON)
     # Deliver events this connection caused back to its own webhook endpoints.
     echo: bool = Field(default=False)
     created_by: str | None = Field(default=None, sa_type=String(200))
@@ -86,7 +86,7 @@ class InboundMessage(SQLModel, table=True):
     connection_id: uuid.UUID = Field(foreign_key="connections.id")
     message_id: str = Field(sa_type=String(200))
     received_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
-    results: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
+    results: list[dict[str, Any]] = Field(default_factory=empty_list, sa_type=JSON)
 
 
 class IdempotencyKey(SQLModel, table=True):

@@ -14,7 +14,7 @@ from enum import StrEnum
 from sqlalchemy import JSON, CheckConstraint, String, Text, UniqueConstraint
 from sqlmodel import Field
 
-from models.base import Entity, SoftDeletable, UTCDateTime, enum_check, utcnow
+from models.base import Entity, SoftDeletable, UTCDateTime, empty_list, enum_check, utcnow
 
 SEARCH_OBJECTS = frozenset({"search_vector", "ix_kb_articles_search_vector", "kb_articles_fts"})
 
@@ -34,7 +34,7 @@ class KbArticle(Entity, SoftDeletable, table=True):
     title: str = Field(sa_type=String(300), index=True)
     body: str = Field(sa_type=Text)
     category: str | None = Field(default=None, sa_type=String(100), index=True)
-    tags: list[str] = Field(default_factory=list, sa_type=JSON)
+    tags: list[str] = Field(default_factory=empty_list, sa_type=JSON)
     status: ArticleStatus = Field(default=ArticleStatus.DRAFT, sa_type=String(32), index=True)
     author_id: uuid.UUID | None = Field(default=None, foreign_key="users.id", index=True)
     published_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

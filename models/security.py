@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, Index, Integer, String
 from sqlmodel import Field, SQLModel
 
-from models.base import Entity, UTCDateTime, utcnow
+from models.base import Entity, UTCDateTime, empty_list, utcnow
 
 
 class ApiClient(Entity, table=True):
@@ -21,7 +21,7 @@ class ApiClient(Entity, table=True):
     client_id: str = Field(sa_type=String(64), unique=True)
     # A hash of the secret (the secret itself is shown once, when created or rotated).
     secret_hash: str = Field(sa_type=String(200))
-    scopes: list[str] = Field(default_factory=list, sa_type=JSON)
+    scopes: list[str] = Field(default_factory=empty_list, sa_type=JSON)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
     last_used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_by: str | None = Field(default=None, sa_type=String(200))

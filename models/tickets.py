@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import JSON, CheckConstraint, String, Text, UniqueConstraint
 from sqlmodel import Field
 
-from models.base import Entity, SoftDeletable, UTCDateTime, enum_check, utcnow
+from models.base import Entity, SoftDeletable, UTCDateTime, empty_list, enum_check, utcnow
 
 
 class TicketStatus(StrEnum):
@@ -99,9 +99,9 @@ class BusinessCalendar(Entity, table=True):
     name: str = Field(sa_type=String(200), unique=True)
     time_zone: str = Field(sa_type=String(64))
     # [{"weekday": 0..6 (Monday 0), "start": "09:00", "end": "17:00"}, ...]
-    working_hours: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
+    working_hours: list[dict[str, Any]] = Field(default_factory=empty_list, sa_type=JSON)
     # ["2026-12-25", ...]: local dates.
-    holidays: list[str] = Field(default_factory=list, sa_type=JSON)
+    holidays: list[str] = Field(default_factory=empty_list, sa_type=JSON)
 
 
 class SlaPolicy(Entity, SoftDeletable, table=True):

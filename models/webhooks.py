@@ -9,7 +9,7 @@ from enum import StrEnum
 from sqlalchemy import JSON, BigInteger, CheckConstraint, Index, Integer, String, Text
 from sqlmodel import Field, SQLModel
 
-from models.base import Entity, UTCDateTime, enum_check, utcnow
+from models.base import Entity, UTCDateTime, empty_list, enum_check, utcnow
 from models.encryption import EncryptedText
 
 
@@ -42,7 +42,7 @@ class WebhookEndpoint(Entity, table=True):
 
     url: str = Field(sa_type=String(2000))
     description: str | None = Field(default=None, sa_type=String(500))
-    event_types: list[str] = Field(default_factory=list, sa_type=JSON)
+    event_types: list[str] = Field(default_factory=empty_list, sa_type=JSON)
     # Signing secrets, encrypted at rest.
     secret: str = Field(sa_type=EncryptedText)
     # After a rotation the old secret keeps signing beside the new one until this time.
