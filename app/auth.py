@@ -9,6 +9,7 @@ import json
 import logging
 import time
 import uuid
+from functools import lru_cache
 
 from joserfc import jwt
 from joserfc.errors import JoseError
@@ -30,8 +31,8 @@ class AuthenticationError(Exception):
     """The request carries no usable credentials."""
 
 
-def _key(settings: Settings) -> OctKey:
-    return OctKey.import_key(settings.crm_secret_key)
+def _key(secret: str) -> OctKey:
+    return OctKey.import_key(secret)
 
 
 def issue_token(
@@ -54,31 +55,46 @@ def issue_token(
         claims["role"] = principal.role
     if principal.user_id:
         claims["uid"] = str(principal.user_id)
-    return jwt.encode({"alg": ALGORITHM}, claims, _key(settings))
+    return jwt.encode({"alg": ALGORITHM}, claims, _key(settings.crm_secret_key))
 
 
 def authenticate(settings: Settings, authorization: str | None) -> Principal:
     """The principal behind an `Authorization: Bearer` header carrying one of our own tokens
     (no database check: see `authenticate_request`), or AuthenticationError."""
     token = _bearer_token(authorization)
+    principal, expires = _verified(token, settings.crm_secret_key, settings.crm_token_issuer)
+    if expires > time.time():
+        return principal
+    return _check(token, settings.crm_secret_key, settings.crm_token_issuer)[0]  # raises
+
+
+def _check(token: str, secret: str, issuer: str) -> tuple[Principal, float]:
+    """The principal of a token whose signature and claims check out, and when it expires."""
     try:
-        decoded = jwt.decode(token, _key(settings), algorithms=[ALGORITHM])
+        decoded = jwt.decode(token, _key(secret), algorithms=[ALGORITHM])
         jwt.JWTClaimsRegistry(
             exp={"essential": True},
             sub={"essential": True},
-            iss={"essential": True, "value": settings.crm_token_issuer},
+            iss={"essential": True, "value": issuer},
         ).validate(decoded.claims)
         claims = decoded.claims
         uid = claims.get("uid")
-        return Principal(
+        principal = Principal(
             subject=str(claims["sub"]),
             kind=PrincipalKind(claims.get("kind", PrincipalKind.USER.value)),
             role=claims.get("role"),
             scopes=frozenset(str(claims.get("scope", "")).split()),
             user_id=uuid.UUID(uid) if uid else None,
         )
+        return principal, float(claims["exp"])
     except (JoseError, ValueError, KeyError) as exc:
         raise AuthenticationError(f"invalid token: {exc}") from exc
+
+
+# A token's signature is checked once (a client sends the same token for its lifetime), its
+# expiry on every use; refused tokens are not kept. Keyed by secret and issuer, so a rotated
+# key checks every token again.
+_verified = lru_cache(maxsize=4096)(_check)
 
 
 async def authenticate_request(

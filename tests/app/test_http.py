@@ -41,6 +41,37 @@ async def test_expired_token_is_401(http: httpx.AsyncClient, settings: Any) -> N
     assert response.status_code == 401
 
 
+async def test_an_accepted_token_is_refused_once_it_expires(
+    http: httpx.AsyncClient, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    from app.auth import issue_token
+    from tests.conftest import ADMIN
+
+    token = issue_token(settings, ADMIN, ttl_seconds=60)
+    accepted = await http.post("/graphql", json={"query": QUERY}, headers=_auth(token))
+    later = time.time() + 61
+    monkeypatch.setattr("app.auth.time.time", lambda: later)
+
+    refused = await http.post("/graphql", json={"query": QUERY}, headers=_auth(token))
+
+    assert accepted.status_code == 200
+    assert refused.status_code == 401
+
+
+def test_an_accepted_token_is_refused_once_the_secret_key_changes(settings: Any) -> None:
+    from app.auth import AuthenticationError, authenticate, issue_token
+    from tests.conftest import ADMIN
+
+    token = issue_token(settings, ADMIN)
+    authenticate(settings, f"Bearer {token}")
+    rotated = settings.model_copy(update={"crm_secret_key": "another-" + settings.crm_secret_key})
+
+    with pytest.raises(AuthenticationError):
+        authenticate(rotated, f"Bearer {token}")
+
+
 @pytest.mark.parametrize("accept", [None, "*/*", "application/*"])
 async def test_response_is_json_without_an_accept_header_or_for_any_type(
     http: httpx.AsyncClient, admin_token: str, accept: str | None
