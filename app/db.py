@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from resolvers.unit_of_work import WRITE_OPTION
+from kernel.unit_of_work import WRITE_OPTION
 
 
 def create_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> AsyncEngine:

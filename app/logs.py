@@ -6,7 +6,7 @@ import json
 import logging
 from datetime import UTC, datetime
 
-from resolvers.events import current_request_id
+from kernel.outbox import current_request_id
 
 
 class JSONFormatter(logging.Formatter):

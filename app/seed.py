@@ -13,6 +13,7 @@ from sqlalchemy import Table, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import SQLModel
 
+from kernel.tables import table_of
 from models import (
     Campaign,
     CampaignMember,
@@ -32,7 +33,6 @@ from models import (
     TicketComment,
     User,
 )
-from resolvers.tables import table_of
 
 CHUNK = 2000
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)

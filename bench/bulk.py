@@ -109,10 +109,10 @@ def fresh_database(backend: str) -> str:
 
 async def child_import(url: str, path: Path) -> dict[str, Any]:
     from app.db import create_engine, create_session_factory
+    from kernel.principal import Principal, PrincipalKind
+    from kernel.unit_of_work import unit_of_work
     from resolvers.bulk.imports import run_import
     from resolvers.bulk.jobs import claim_import, create_import_job, import_options
-    from resolvers.principal import Principal, PrincipalKind
-    from resolvers.unit_of_work import unit_of_work
 
     use_bench_keys()
     engine = create_engine(url)

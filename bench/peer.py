@@ -26,7 +26,7 @@ from typing import Any
 import asyncpg
 import httpx
 
-from app.auth import issue_token
+from app.http.auth import issue_token
 from app.settings import Settings
 from bench import cpu, report
 from bench.dataset import (
@@ -465,7 +465,7 @@ def main(argv: list[str] | None = None) -> None:
             "rounds": args.rounds,
             "graphql_executor": os.environ.get("GRAPHQL_EXECUTOR"),
             "servers": {
-                "api": "uvicorn, 1 worker, uvloop + httptools (app.asgi:create_app)",
+                "api": "uvicorn, 1 worker, uvloop + httptools (app.http.asgi:create_app)",
                 "postgraphile": "node bench/postgraphile/server.js, 1 process",
                 "raw": "uvicorn, 1 worker, uvloop + httptools (bench.raw_app)",
             },

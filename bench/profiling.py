@@ -17,14 +17,14 @@ import time
 from pathlib import Path
 from typing import Any
 
-from app.asgi import create_app
-from app.auth import issue_token
+from app.http.asgi import create_app
+from app.http.auth import issue_token
 from app.settings import Settings
 from bench.dataset import BENCH_DIR, PG_URL, prepare, sqlite_url, use_bench_keys
 from bench.inprocess import client, post_json
 from bench.raw_app import create_raw_app
 from bench.workloads import WORKLOADS
-from resolvers.principal import Principal, PrincipalKind
+from kernel.principal import Principal, PrincipalKind
 
 # First matching path fragment names the layer a function's own time is charged to.
 LAYERS = (

@@ -20,13 +20,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from app.auth import AuthenticationError, authenticate
 from app.crypto import install_encryption
 from app.db import create_engine
+from app.http.auth import AuthenticationError, authenticate
 from app.settings import Settings, get_settings
+from kernel.cursors import encode_cursor
+from kernel.tables import table_of
 from models import Contact, Customer, Deal, Stage, Ticket
-from resolvers.cursors import encode_cursor
-from resolvers.tables import table_of
 from schema.ids import encode_id
 
 customers = table_of(Customer)

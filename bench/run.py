@@ -14,8 +14,8 @@ from typing import Any
 
 import httpx
 
-from app.asgi import create_app
-from app.auth import issue_token
+from app.http.asgi import create_app
+from app.http.auth import issue_token
 from app.settings import Settings
 from bench import cpu, report
 from bench.dataset import Dataset, drop_postgres, postgres_reachable, prepare
@@ -24,7 +24,7 @@ from bench.load import Job
 from bench.raw_app import create_raw_app
 from bench.servers import GRAPHQL_APP, RAW_APP, ROOT, Server, serve, server_env
 from bench.workloads import WORKLOADS, Workload
-from resolvers.principal import Principal, PrincipalKind
+from kernel.principal import Principal, PrincipalKind
 
 # Cores other processes may use during a run before the figures are flagged as disturbed.
 BUSY_MACHINE = 0.25

@@ -26,12 +26,12 @@ from app.db import create_engine
 from app.migrations import upgrade_to_head
 from bench import cpu, sales_db
 from bench.dataset import postgres_reachable
-from resolvers.principal import Principal, PrincipalKind
-from resolvers.reports.buckets import Period
-from resolvers.reports.forecast import ForecastGroup, sales_forecast
-from resolvers.reports.funnel import sales_funnel
-from resolvers.reports.scope import ReportFilter, Scope
-from resolvers.reports.win_loss import pipeline_velocity, win_loss
+from kernel.principal import Principal, PrincipalKind
+from resolvers.deals.reports.buckets import Period
+from resolvers.deals.reports.forecast import ForecastGroup, sales_forecast
+from resolvers.deals.reports.funnel import sales_funnel
+from resolvers.deals.reports.scope import ReportFilter, Scope
+from resolvers.deals.reports.win_loss import pipeline_velocity, win_loss
 
 RESULTS = Path(__file__).resolve().parent / "results" / "sales.json"
 TARGET_SECONDS = 1.0

@@ -16,7 +16,7 @@ import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
-GRAPHQL_APP = "app.asgi:create_app"
+GRAPHQL_APP = "app.http.asgi:create_app"
 RAW_APP = "bench.raw_app:create_raw_app"
 
 

@@ -19,13 +19,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bench.webhooks_receiver import ReceiverProcess, count, reset, stats
+from kernel.crud import create_entity
+from kernel.outbox import OUTBOX_KEY
+from kernel.principal import SYSTEM
+from kernel.tables import table_of
+from kernel.unit_of_work import unit_of_work
 from models import Event
-from resolvers.crud import create_entity
 from resolvers.customers.service import CUSTOMER_RULES
-from resolvers.events import OUTBOX_KEY
-from resolvers.principal import SYSTEM
-from resolvers.tables import table_of
-from resolvers.unit_of_work import unit_of_work
 from webhooks.payloads import encode, envelope
 from webhooks.signing import signature_headers
 

@@ -18,8 +18,8 @@ import redis.asyncio as redis_asyncio
 import uvloop
 
 from app.db import create_engine, create_session_factory
+from app.jobs.webhook_delivery import webhook_delivery
 from app.settings import Settings
-from app.webhook_delivery import webhook_delivery
 from bench import cpu
 from bench.servers import ROOT
 from bench.webhooks_phases import (
@@ -33,10 +33,10 @@ from bench.webhooks_phases import (
     stored_bodies,
 )
 from bench.webhooks_receiver import ReceiverProcess, reset
-from resolvers.endpoints.service import TargetPolicy, create_endpoint
-from resolvers.principal import SYSTEM
-from resolvers.unit_of_work import unit_of_work
-from resolvers.webhook_targets import parse_networks
+from kernel.principal import SYSTEM
+from kernel.unit_of_work import unit_of_work
+from webhooks.endpoints import TargetPolicy, create_endpoint
+from webhooks.targets import parse_networks
 
 # A database of its own (tests use 14); BENCH_REDIS_URL picks another.
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/11")
@@ -149,7 +149,7 @@ async def delivery_run(
     workers: tuple[int, ...] = (),
     with_bare: bool = False,
 ) -> list[dict[str, Any]]:
-    """The phases with delivery wired as the app does (`app.webhook_delivery`); optionally the
+    """The phases with delivery wired as the app does (`app.jobs.webhook_delivery`); optionally the
     bare httpx loops over the same event bodies afterwards."""
     settings = Settings(database_url=url, redis_url=redis_url)
     engine = create_engine(url, pool_size=settings.db_pool_size)

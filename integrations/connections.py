@@ -11,19 +11,19 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from integrations.connector import Connector
+from integrations.ownership import Owner
 from integrations.pull import PULL_KEY, redacted, stored_pull_settings
 from integrations.registry import connectors, get_connector
+from kernel.audit import record_audit
+from kernel.crud import validate_input, validation_errors
+from kernel.errors import ErrorCode, ServiceError, UserError
+from kernel.inputs import InputModel, partial
+from kernel.permissions import Scope, has_scope
+from kernel.principal import Principal
+from kernel.tables import table_of
 from models import utcnow
 from models.integrations import Connection, ConnectionState
-from resolvers.audit import record_audit
-from resolvers.crud import validate_input, validation_errors
-from resolvers.endpoints.service import ROTATION_OVERLAP, new_secret
-from resolvers.errors import ErrorCode, ServiceError, UserError
-from resolvers.inputs import InputModel, partial
-from resolvers.ownership import Owner
-from resolvers.permissions import Scope, has_scope
-from resolvers.principal import Principal
-from resolvers.tables import table_of
+from webhooks.endpoints import ROTATION_OVERLAP, new_secret
 
 ENTITY = "connection"
 table = table_of(Connection)

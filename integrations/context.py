@@ -12,13 +12,13 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from integrations.ownership import Owner, fields_owned_by
 from integrations.records import Applied, InboundRecord, StaleRecordError
+from kernel.crud import EntityRules, create_entity, set_deleted, update_entity
+from kernel.errors import ErrorCode, ServiceError
+from kernel.principal import Principal
+from kernel.tables import table_of
 from models.integrations import ExternalRef
-from resolvers.crud import EntityRules, create_entity, set_deleted, update_entity
-from resolvers.errors import ErrorCode, ServiceError
-from resolvers.ownership import Owner, fields_owned_by
-from resolvers.principal import Principal
-from resolvers.tables import table_of
 
 refs = table_of(ExternalRef)
 

@@ -17,10 +17,10 @@ from integrations.connector import Connector
 from integrations.context import ApplyContext
 from integrations.records import Applied, InboundRecord
 from integrations.validation import parse
+from kernel.errors import ErrorCode, ServiceError
 from models import CreditStatus, PurchaseKind, PurchaseStatus
+from resolvers.customers.purchases import PURCHASE_RULES
 from resolvers.customers.service import CUSTOMER_RULES
-from resolvers.errors import ErrorCode, ServiceError
-from resolvers.purchases.service import PURCHASE_RULES
 
 
 class _Data(BaseModel):

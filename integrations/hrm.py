@@ -17,11 +17,11 @@ from integrations.connector import Connector
 from integrations.context import ApplyContext
 from integrations.records import Applied, InboundRecord
 from integrations.validation import parse
+from kernel.errors import ErrorCode, ServiceError
+from kernel.inputs import Email
+from kernel.tables import table_of
 from models import Role, User
-from resolvers.errors import ErrorCode, ServiceError
-from resolvers.inputs import Email
-from resolvers.tables import table_of
-from resolvers.users.service import USER_RULES, deactivate_user, team_named
+from resolvers.identity.users import USER_RULES, deactivate_user, team_named
 
 users = table_of(User)
 

@@ -18,13 +18,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from integrations.context import ApplyContext, ConnectionInfo
 from integrations.records import InboundRecord, Outcome, RecordResult, StaleRecordError
 from integrations.registry import get_connector
+from kernel.crud import validation_errors
+from kernel.errors import ErrorCode, ServiceError, UserError
+from kernel.principal import Principal, PrincipalKind
+from kernel.tables import table_of
+from kernel.unit_of_work import unit_of_work
 from models import utcnow
 from models.integrations import Connection, InboundMessage
-from resolvers.crud import validation_errors
-from resolvers.errors import ErrorCode, ServiceError, UserError
-from resolvers.principal import Principal, PrincipalKind
-from resolvers.tables import table_of
-from resolvers.unit_of_work import unit_of_work
 
 logger = logging.getLogger("crm.integrations")
 connections = table_of(Connection)

@@ -20,12 +20,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from integrations.inbound import apply_batch
 from integrations.records import MAX_BATCH
+from kernel.tables import table_of
 from models import utcnow
 from models.encryption import current_keyring
 from models.integrations import Connection, ConnectionState
-from resolvers.endpoints.service import TargetPolicy
-from resolvers.tables import table_of
-from resolvers.webhook_targets import resolve_target
+from webhooks.endpoints import TargetPolicy
+from webhooks.targets import resolve_target
 
 logger = logging.getLogger("crm.integrations.pull")
 connections = table_of(Connection)

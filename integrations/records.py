@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from resolvers.errors import UserError
+from kernel.errors import UserError
 
 MAX_BATCH = 1000
 

@@ -7,8 +7,8 @@ from typing import TypeVar
 from pydantic import BaseModel, ValidationError
 
 from integrations.records import InboundRecord
-from resolvers.crud import validation_errors
-from resolvers.errors import ServiceError, UserError
+from kernel.crud import validation_errors
+from kernel.errors import ServiceError, UserError
 
 T = TypeVar("T", bound=BaseModel)
 

@@ -11,7 +11,7 @@ from sqlmodel import SQLModel
 import models  # noqa: F401  (registers every table on the metadata)
 from app.db import create_engine
 from app.settings import get_settings
-from models.knowledge import SEARCH_OBJECTS
+from models.tickets import SEARCH_OBJECTS
 
 target_metadata = SQLModel.metadata
 

@@ -1,6 +1,6 @@
 """SQLModel tables: the CRM's data model. Imports nothing of ours beyond this package."""
 
-from models.activities import Interaction, InteractionKind
+from models.audit import AuditEntry
 from models.base import Entity, SoftDeletable, UTCDateTime, utcnow
 from models.bulk import ExportJob, FileFormat, ImportJob, ImportRowError, JobStatus
 from models.campaigns import (
@@ -18,7 +18,18 @@ from models.campaigns import (
     SegmentMember,
     StreamCursor,
 )
-from models.customers import Contact, CreditStatus, Customer, LifecycleStage
+from models.customers import (
+    Contact,
+    CreditStatus,
+    Customer,
+    Interaction,
+    InteractionKind,
+    LifecycleStage,
+    Purchase,
+    PurchaseKind,
+    PurchaseLine,
+    PurchaseStatus,
+)
 from models.deals import (
     Deal,
     DealLineItem,
@@ -33,6 +44,7 @@ from models.deals import (
     StageKind,
 )
 from models.events import Event
+from models.identity import ApiClient, Role, Team, TicketAssignment, User
 from models.integrations import (
     Connection,
     ConnectionState,
@@ -40,12 +52,13 @@ from models.integrations import (
     IdempotencyKey,
     InboundMessage,
 )
-from models.knowledge import ArticleStatus, KbArticle, KbArticleTicket, KbArticleVote
 from models.privacy import Consent, ConsentPurpose
-from models.purchases import Purchase, PurchaseKind, PurchaseLine, PurchaseStatus
-from models.security import ApiClient, AuditEntry
 from models.tickets import (
+    ArticleStatus,
     BusinessCalendar,
+    KbArticle,
+    KbArticleTicket,
+    KbArticleVote,
     SlaBreach,
     SlaPolicy,
     SlaTarget,
@@ -56,7 +69,6 @@ from models.tickets import (
     TicketPriority,
     TicketStatus,
 )
-from models.users import Role, Team, TicketAssignment, User
 from models.webhooks import (
     DeliveryStatus,
     EndpointState,

@@ -12,6 +12,10 @@ from typing import Any
 from sqlalchemy import Table, func, select, type_coerce
 from sqlalchemy.sql.elements import KeyedColumnElement
 
+from kernel.filtering import FilterSpec, Relation
+from kernel.loaders import ToMany
+from kernel.pagination import Ordering
+from kernel.tables import table_of
 from models import (
     ApiClient,
     AuditEntry,
@@ -50,10 +54,6 @@ from models import (
 from models.encryption import PhoneLookup
 from models.events import Event
 from models.webhooks import WebhookAttempt, WebhookDelivery, WebhookEndpoint
-from resolvers.filtering import FilterSpec, Relation
-from resolvers.loaders import ToMany
-from resolvers.pagination import Ordering
-from resolvers.tables import table_of
 
 teams = table_of(Team)
 users = table_of(User)

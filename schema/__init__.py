@@ -9,31 +9,31 @@ from graphql import GraphQLError
 from strawberry.extensions import ParserCache, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 
-from resolvers.activities.service import INTERACTION_RULES
 from resolvers.campaigns.service import CAMPAIGN_MEMBER_RULES, CAMPAIGN_RULES
+from resolvers.customers.interactions import INTERACTION_RULES
+from resolvers.customers.purchases import PURCHASE_RULES
 from resolvers.customers.service import CONTACT_RULES, CUSTOMER_RULES
 from resolvers.deals.service import DEAL_RULES
-from resolvers.purchases.service import PURCHASE_RULES
 from resolvers.tickets.service import TICKET_COMMENT_RULES, TICKET_RULES
 from schema import inputs
-from schema.activities import Interaction
-from schema.automation_mutations import AutomationMutation
-from schema.bulk import BulkMutation
-from schema.campaigns import Campaign, CampaignMember
-from schema.clients import API_CLIENT_MUTATIONS
-from schema.customers import Contact, Customer
-from schema.deals import Deal
-from schema.integrations import IntegrationMutation
-from schema.knowledge_mutations import KnowledgeMutation, knowledge_mutations
-from schema.marketing_mutations import MarketingMutation, marketing_mutations
+from schema.bulk.types import BulkMutation
+from schema.campaigns.automation_mutations import AutomationMutation
+from schema.campaigns.mutations import MarketingMutation, marketing_mutations
+from schema.campaigns.types import Campaign, CampaignMember
+from schema.customers.interactions import Interaction
+from schema.customers.purchases import Purchase
+from schema.customers.types import Contact, Customer
+from schema.deals.mutations import SalesMutation, sales_mutations
+from schema.deals.types import Deal
+from schema.identity.clients import API_CLIENT_MUTATIONS
+from schema.integrations.types import IntegrationMutation
 from schema.mutations import entity_mutations
-from schema.privacy import PRIVACY_MUTATIONS
-from schema.purchases import Purchase
+from schema.privacy.types import PRIVACY_MUTATIONS
 from schema.query import NODE_TYPES, Query
-from schema.sales_mutations import SalesMutation, sales_mutations
-from schema.service_desk_mutations import service_desk_mutations
-from schema.tickets import Ticket, TicketComment
-from schema.webhook_mutations import WebhookMutation
+from schema.tickets.knowledge_mutations import KnowledgeMutation, knowledge_mutations
+from schema.tickets.sla_mutations import service_desk_mutations
+from schema.tickets.types import Ticket, TicketComment
+from schema.webhooks.mutations import WebhookMutation
 
 
 def _mutation_type() -> type:

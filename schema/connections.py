@@ -13,13 +13,13 @@ import strawberry
 from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from resolvers.errors import InvalidArgumentError
-from resolvers.filtering import Filter, FilterSpec
+from kernel.errors import InvalidArgumentError
+from kernel.filtering import Filter, FilterSpec
+from kernel.loaders import ToMany
+from kernel.pagination import Ordering, Page, PageRequest, page_request
+from kernel.principal import Principal
+from kernel.repository import authorize_filter, count_rows, fetch_page, visible_conditions
 from resolvers.graph import ORDERINGS, SPECS, ordering
-from resolvers.loaders import ToMany
-from resolvers.pagination import Ordering, Page, PageRequest, page_request
-from resolvers.principal import Principal
-from resolvers.repository import authorize_filter, count_rows, fetch_page, visible_conditions
 from schema.context import Info
 from schema.errors import bad_input
 from schema.filters import to_filter

@@ -8,9 +8,9 @@ from typing import Any
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from resolvers.endpoints.service import TargetPolicy
-from resolvers.loaders import Loaders
-from resolvers.principal import Principal
+from kernel.loaders import Loaders
+from kernel.principal import Principal
+from webhooks.endpoints import TargetPolicy
 
 
 @dataclass

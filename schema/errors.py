@@ -9,10 +9,10 @@ from typing import Any
 import strawberry
 from graphql import GraphQLError
 
-from resolvers.errors import ErrorCode as ServiceErrorCode
-from resolvers.errors import InvalidArgumentError
-from resolvers.errors import UserError as ServiceUserError
-from resolvers.filtering import ForbiddenFilterError
+from kernel.errors import ErrorCode as ServiceErrorCode
+from kernel.errors import InvalidArgumentError
+from kernel.errors import UserError as ServiceUserError
+from kernel.filtering import ForbiddenFilterError
 
 ErrorCode = strawberry.enum(
     ServiceErrorCode, name="ErrorCode", description="Why a mutation did not apply."

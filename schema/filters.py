@@ -11,7 +11,7 @@ from typing import Any
 import strawberry
 from strawberry.types.base import has_object_definition
 
-from resolvers.errors import InvalidArgumentError
+from kernel.errors import InvalidArgumentError
 from schema.ids import decode_id
 
 EQUALITY = "Equal to (`null` matches a missing value)."

@@ -6,7 +6,7 @@ import base64
 import binascii
 import uuid
 
-from resolvers.errors import InvalidArgumentError
+from kernel.errors import InvalidArgumentError
 
 
 def encode_id(type_name: str, row_id: uuid.UUID) -> str:

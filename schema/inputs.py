@@ -10,13 +10,13 @@ from typing import Any, get_type_hints
 import strawberry
 from strawberry.types.base import StrawberryOptional, has_object_definition
 
-from resolvers.errors import ErrorCode, InvalidArgumentError, ServiceError
-from schema.activities import InteractionKind
-from schema.campaigns import CampaignChannel, CampaignStatus, MemberStatus
-from schema.customers import CreditStatus, LifecycleStage
+from kernel.errors import ErrorCode, InvalidArgumentError, ServiceError
+from schema.campaigns.types import CampaignChannel, CampaignStatus, MemberStatus
+from schema.customers.interactions import InteractionKind
+from schema.customers.purchases import PurchaseKind, PurchaseStatus
+from schema.customers.types import CreditStatus, LifecycleStage
 from schema.ids import decode_id
-from schema.purchases import PurchaseKind, PurchaseStatus
-from schema.tickets import TicketChannel, TicketPriority, TicketStatus
+from schema.tickets.types import TicketChannel, TicketPriority, TicketStatus
 
 UNSET: Any = strawberry.UNSET
 

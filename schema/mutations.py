@@ -8,7 +8,7 @@ from typing import Any
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from resolvers.crud import (
+from kernel.crud import (
     EntityRules,
     UpsertResult,
     create_entity,
@@ -16,9 +16,9 @@ from resolvers.crud import (
     update_entity,
     upsert_by_external_id,
 )
-from resolvers.errors import ErrorCode, InvalidArgumentError, ServiceError
-from resolvers.principal import Principal
-from resolvers.unit_of_work import unit_of_work
+from kernel.errors import ErrorCode, InvalidArgumentError, ServiceError
+from kernel.principal import Principal
+from kernel.unit_of_work import unit_of_work
 from schema.context import Info
 from schema.errors import UserError, camel, user_errors
 from schema.ids import decode_id_of

@@ -7,7 +7,7 @@ from typing import Any
 
 from strawberry.permission import BasePermission
 
-from resolvers.permissions import READ_SCOPES, WRITE_SCOPES, Scope, has_scope
+from kernel.permissions import READ_SCOPES, WRITE_SCOPES, Scope, has_scope
 
 
 @cache

@@ -8,13 +8,13 @@ import uuid
 import strawberry
 from graphql import GraphQLError
 
-from resolvers.errors import InvalidArgumentError
+from kernel.errors import InvalidArgumentError
+from kernel.permissions import READ_SCOPES, has_scope
+from kernel.principal import Principal
 from resolvers.graph import SPECS
-from resolvers.permissions import READ_SCOPES, has_scope
-from resolvers.principal import Principal
-from schema.activities import Interaction, InteractionFilter, InteractionOrder
 from schema.audit import AuditEntry, AuditEntryFilter, AuditEntryOrder
-from schema.automation import (
+from schema.bulk.types import EXPORT_JOB, IMPORT_JOB
+from schema.campaigns.automation import (
     AutomationRule,
     AutomationRuleFilter,
     AutomationRuleOrder,
@@ -22,8 +22,8 @@ from schema.automation import (
     AutomationRunFilter,
     AutomationRunOrder,
 )
-from schema.bulk import EXPORT_JOB, IMPORT_JOB
-from schema.campaigns import (
+from schema.campaigns.segments import CAMPAIGN_PERFORMANCE, Segment, SegmentFilter, SegmentOrder
+from schema.campaigns.types import (
     Campaign,
     CampaignCost,
     CampaignFilter,
@@ -32,11 +32,11 @@ from schema.campaigns import (
     CampaignMemberOrder,
     CampaignOrder,
 )
-from schema.clients import API_CLIENTS, ApiClient
 from schema.connections import list_field
-from schema.consents import Consent
 from schema.context import Info
-from schema.customers import (
+from schema.customers.interactions import Interaction, InteractionFilter, InteractionOrder
+from schema.customers.purchases import Purchase, PurchaseFilter, PurchaseLine, PurchaseOrder
+from schema.customers.types import (
     Contact,
     ContactFilter,
     ContactOrder,
@@ -44,7 +44,17 @@ from schema.customers import (
     CustomerFilter,
     CustomerOrder,
 )
-from schema.deals import (
+from schema.deals.catalog import (
+    EXCHANGE_RATES,
+    LOST_REASONS,
+    PRODUCTS,
+    ExchangeRate,
+    LostReason,
+    Product,
+    ProductPrice,
+)
+from schema.deals.reports import PIPELINE_VELOCITY, SALES_FORECAST, SALES_FUNNEL, WIN_LOSS
+from schema.deals.types import (
     Deal,
     DealFilter,
     DealOrder,
@@ -55,9 +65,15 @@ from schema.deals import (
     Stage,
 )
 from schema.errors import bad_input
+from schema.identity.clients import API_CLIENTS, ApiClient
+from schema.identity.users import Team, TeamFilter, TeamOrder, User, UserFilter, UserOrder
 from schema.ids import decode_id
-from schema.integrations import CONNECTIONS, CONNECTORS, Connection
-from schema.knowledge import (
+from schema.integrations.types import CONNECTIONS, CONNECTORS, Connection
+from schema.node import Node
+from schema.privacy.consents import Consent
+from schema.privacy.types import EXPORT_PERSONAL_DATA
+from schema.sources import NodeLookup, source
+from schema.tickets.knowledge import (
     KB_ARTICLES_FOR_TICKET,
     SEARCH_KB_ARTICLES,
     SUGGESTED_KB_ARTICLES,
@@ -65,21 +81,8 @@ from schema.knowledge import (
     KbArticleFilter,
     KbArticleOrder,
 )
-from schema.marketing import CAMPAIGN_PERFORMANCE, Segment, SegmentFilter, SegmentOrder
-from schema.node import Node
-from schema.privacy import EXPORT_PERSONAL_DATA
-from schema.purchases import Purchase, PurchaseFilter, PurchaseLine, PurchaseOrder
-from schema.reports import PIPELINE_VELOCITY, SALES_FORECAST, SALES_FUNNEL, WIN_LOSS
-from schema.sales import (
-    EXCHANGE_RATES,
-    LOST_REASONS,
-    PRODUCTS,
-    ExchangeRate,
-    LostReason,
-    Product,
-    ProductPrice,
-)
-from schema.service_desk import (
+from schema.tickets.reports import SERVICE_REPORT
+from schema.tickets.sla import (
     BUSINESS_CALENDARS,
     SLA_POLICIES,
     BusinessCalendar,
@@ -87,11 +90,8 @@ from schema.service_desk import (
     SlaPolicy,
     SlaTarget,
 )
-from schema.service_reports import SERVICE_REPORT
-from schema.sources import NodeLookup, source
-from schema.tickets import Ticket, TicketComment, TicketFilter, TicketOrder
-from schema.users import Team, TeamFilter, TeamOrder, User, UserFilter, UserOrder
-from schema.webhooks import (
+from schema.tickets.types import Ticket, TicketComment, TicketFilter, TicketOrder
+from schema.webhooks.types import (
     EndpointOrder,
     OutboxEvent,
     WebhookAttempt,

@@ -7,10 +7,10 @@ from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from resolvers.errors import ErrorCode, InvalidArgumentError, ServiceError
-from resolvers.filtering import ForbiddenFilterError
-from resolvers.principal import Principal
-from resolvers.unit_of_work import unit_of_work
+from kernel.errors import ErrorCode, InvalidArgumentError, ServiceError
+from kernel.filtering import ForbiddenFilterError
+from kernel.principal import Principal
+from kernel.unit_of_work import unit_of_work
 from schema.context import Info
 from schema.errors import UserError, user_errors
 from schema.ids import decode_id_of

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from resolvers.loaders import ToMany
+from kernel.loaders import ToMany
 
 SOURCE = "crm.source"
 

@@ -17,12 +17,12 @@ from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlmodel import SQLModel
 
-from app.asgi import create_app
-from app.auth import issue_token
 from app.db import create_engine
+from app.http.asgi import create_app
+from app.http.auth import issue_token
 from app.migrations import upgrade_to_head
 from app.settings import Settings
-from resolvers.principal import Principal, PrincipalKind
+from kernel.principal import Principal, PrincipalKind
 from schema.planner.statement import json_flavour
 
 ADMIN = Principal(subject="tests", kind=PrincipalKind.OPERATOR, role="admin")

@@ -10,15 +10,15 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from kernel.crud import create_entity, update_entity
+from kernel.principal import SYSTEM, Principal, PrincipalKind
+from kernel.tables import table_of
+from kernel.unit_of_work import unit_of_work
 from models import Event, SlaBreach
-from resolvers.crud import create_entity, update_entity
-from resolvers.principal import SYSTEM, Principal, PrincipalKind
-from resolvers.tables import table_of
 from resolvers.tickets import clock
 from resolvers.tickets.calendars import CALENDAR_RULES
 from resolvers.tickets.policies import POLICY_RULES
 from resolvers.tickets.service import TICKET_COMMENT_RULES, TICKET_RULES
-from resolvers.unit_of_work import unit_of_work
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")

@@ -9,6 +9,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from kernel.crud import EntityRules, create_entity
+from kernel.principal import SYSTEM
+from kernel.unit_of_work import unit_of_work
 from models import (
     ApiClient,
     Deal,
@@ -23,21 +26,18 @@ from models import (
     Team,
     User,
 )
-from resolvers.activities.service import INTERACTION_RULES
 from resolvers.campaigns.costs import add_campaign_cost
 from resolvers.campaigns.members import set_member_status
 from resolvers.campaigns.service import CAMPAIGN_MEMBER_RULES, CAMPAIGN_RULES
-from resolvers.crud import EntityRules, create_entity
+from resolvers.customers.interactions import INTERACTION_RULES
+from resolvers.customers.purchases import PURCHASE_RULES
 from resolvers.customers.service import CONTACT_RULES, CUSTOMER_RULES
 from resolvers.deals.lost_reasons import LOST_REASON_RULES
 from resolvers.deals.pipelines import DEFAULT_FORECAST
 from resolvers.deals.products import PRODUCT_RULES
 from resolvers.deals.service import DEAL_RULES, derive_stage_history
-from resolvers.principal import SYSTEM
 from resolvers.privacy.consents import record_consent
-from resolvers.purchases.service import PURCHASE_RULES
 from resolvers.tickets.service import TICKET_COMMENT_RULES, TICKET_RULES
-from resolvers.unit_of_work import unit_of_work
 from schema.ids import encode_id
 
 _numbers = itertools.count(1)
@@ -265,8 +265,8 @@ class Factory:
 
     async def automation_rule(self, **values: Any) -> Any:
         """A rule written through the rules service (conditions in the API's filter input)."""
-        from resolvers.automation.rules import create_rule
-        from schema.automation import conditions_filter
+        from resolvers.campaigns.automation.rules import create_rule
+        from schema.campaigns.automation import conditions_filter
 
         defaults: dict[str, Any] = {
             "name": f"Rule {next(_numbers)}",

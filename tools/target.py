@@ -54,7 +54,7 @@ class Target:
 
 def _crm(env: dict[str, str], *args: str) -> str:
     done = subprocess.run(
-        [sys.executable, "-m", "app.cli", *args],
+        [sys.executable, "-m", "app.cli.main", *args],
         env=env,
         cwd=ROOT,
         capture_output=True,
@@ -118,7 +118,7 @@ def production_server(
             command = [
                 sys.executable,
                 "-m",
-                "app.cli",
+                "app.cli.main",
                 "serve",
                 "--host",
                 HOST,

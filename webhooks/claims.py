@@ -22,10 +22,10 @@ from typing import Any
 from sqlalchemy import Text, and_, bindparam, exists, select, type_coerce, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kernel.tables import table_of
 from models import Event, utcnow
 from models.encryption import Keyring, current_keyring
 from models.webhooks import DeliveryStatus, EndpointState, WebhookDelivery, WebhookEndpoint
-from resolvers.tables import table_of
 from webhooks.payloads import encode, envelope
 
 deliveries = table_of(WebhookDelivery)

@@ -29,11 +29,11 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from resolvers.unit_of_work import unit_of_work
-from resolvers.webhook_targets import Network
+from kernel.unit_of_work import unit_of_work
 from webhooks.claims import Claimed, claim_due
 from webhooks.recording import Result, record_outcomes
 from webhooks.sending import Sender
+from webhooks.targets import Network
 
 logger = logging.getLogger("crm.webhooks")
 LOOK_PAST_EVERY_SECONDS = 0.25

@@ -17,6 +17,9 @@ from typing import Any
 from sqlalchemy import bindparam, insert, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kernel.outbox import record_event
+from kernel.principal import SYSTEM
+from kernel.tables import table_of
 from models import utcnow
 from models.webhooks import (
     DeliveryStatus,
@@ -25,11 +28,8 @@ from models.webhooks import (
     WebhookDelivery,
     WebhookEndpoint,
 )
-from resolvers.events import record_event
-from resolvers.principal import SYSTEM
-from resolvers.subscriptions import route_events
-from resolvers.tables import table_of
 from webhooks.claims import Claimed
+from webhooks.routing import route_events
 from webhooks.schedule import next_delay
 from webhooks.sending import Outcome
 

@@ -15,10 +15,10 @@ from datetime import datetime, timedelta
 import httpx
 
 from models import utcnow
-from resolvers.webhook_targets import Network, UnsafeURLError, resolve_target
 from webhooks.claims import Claimed
 from webhooks.schedule import parse_retry_after
 from webhooks.signing import signature_headers
+from webhooks.targets import Network, UnsafeURLError, resolve_target
 
 
 @dataclass(frozen=True)

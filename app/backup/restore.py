@@ -19,8 +19,8 @@ from app.backup.tables import backup_codecs
 from app.crypto import keyring_from_settings
 from app.db import create_engine
 from app.settings import Settings
+from kernel.unit_of_work import WRITE_OPTION
 from models.encryption import Keyring
-from resolvers.unit_of_work import WRITE_OPTION
 
 # Rows per round trip (one COPY on PostgreSQL, one executemany of the INSERT elsewhere).
 INSERT_ROWS = 2000

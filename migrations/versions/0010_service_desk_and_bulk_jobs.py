@@ -289,7 +289,7 @@ def upgrade() -> None:
 
 
 def _create_article_search() -> None:
-    """Full-text search over articles (models/knowledge.py): a weighted tsvector with a GIN index
+    """Full-text search over articles (models/tickets.py): a weighted tsvector with a GIN index
     on PostgreSQL; an external-content FTS5 table kept in step by triggers on SQLite."""
     if op.get_bind().dialect.name == 'postgresql':
         op.execute(

@@ -10,9 +10,9 @@ from pathlib import Path
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kernel.tables import table_of
 from models.bulk import ExportJob, ImportJob, JobStatus
 from resolvers.bulk.imports import utf8_copy_path
-from resolvers.tables import table_of
 
 export_jobs, import_jobs = table_of(ExportJob), table_of(ImportJob)
 FILE_REMOVED = "file_removed"

@@ -10,13 +10,13 @@ from typing import Any
 
 from sqlalchemy import Table
 
+from kernel.crud import EntityRules
+from kernel.tables import table_of
 from models import Contact, Customer, Deal, LostReason, Pipeline, Stage, User
-from resolvers.activities.service import INTERACTION_RULES
-from resolvers.crud import EntityRules
+from resolvers.customers.interactions import INTERACTION_RULES
+from resolvers.customers.purchases import PURCHASE_RULES
 from resolvers.customers.service import CONTACT_RULES, CUSTOMER_RULES
 from resolvers.deals.service import DEAL_RULES
-from resolvers.purchases.service import PURCHASE_RULES
-from resolvers.tables import table_of
 
 
 @dataclass(frozen=True)

@@ -9,12 +9,12 @@ from pathlib import Path
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from kernel.filtering import Filter
+from kernel.unit_of_work import unit_of_work
 from models import utcnow
 from models.bulk import ExportJob, JobStatus
 from resolvers.bulk.exports import export_to_file
 from resolvers.bulk.jobs import export_jobs, principal_of
-from resolvers.filtering import Filter
-from resolvers.unit_of_work import unit_of_work
 
 
 def export_path(files_dir: Path, job: ExportJob) -> Path:

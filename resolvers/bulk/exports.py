@@ -12,14 +12,14 @@ from typing import IO, Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from kernel.filtering import Filter
+from kernel.permissions import Scope, has_scope
+from kernel.principal import Principal
+from kernel.repository import visible_conditions
+from kernel.tables import json_value
 from models.bulk import FileFormat
-from resolvers.filtering import Filter
 from resolvers.graph import SPECS
-from resolvers.permissions import Scope, has_scope
-from resolvers.principal import Principal
 from resolvers.privacy import mask_email, mask_phone
-from resolvers.repository import visible_conditions
-from resolvers.tables import json_value
 
 # File type -> the graph's type name.
 EXPORT_TYPES: dict[str, str] = {

@@ -18,9 +18,13 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from kernel.audit import record_audit
+from kernel.outbox import record_event
+from kernel.principal import Principal
+from kernel.tables import json_value, table_of
+from kernel.unit_of_work import unit_of_work
 from models import utcnow
 from models.bulk import FileFormat, ImportJob, ImportRowError, JobStatus
-from resolvers.audit import record_audit
 from resolvers.bulk.entities import ENTITY_IMPORTS, EntityImport
 from resolvers.bulk.formats import (
     Dialect,
@@ -42,10 +46,6 @@ from resolvers.bulk.writer import (
     prepare_batch,
     write_prepared,
 )
-from resolvers.events import record_event
-from resolvers.principal import Principal
-from resolvers.tables import json_value, table_of
-from resolvers.unit_of_work import unit_of_work
 
 import_errors = table_of(ImportRowError)
 

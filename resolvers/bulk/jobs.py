@@ -15,14 +15,14 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
+from kernel.errors import ErrorCode, ServiceError
+from kernel.permissions import READ_SCOPES, WRITE_SCOPES, Scope, has_scope
+from kernel.principal import Principal, PrincipalKind
+from kernel.tables import table_of
 from models import utcnow
 from models.bulk import ExportJob, FileFormat, ImportJob, JobStatus
 from resolvers.bulk.entities import ENTITY_IMPORTS
 from resolvers.bulk.exports import EXPORT_TYPES
-from resolvers.errors import ErrorCode, ServiceError
-from resolvers.permissions import READ_SCOPES, WRITE_SCOPES, Scope, has_scope
-from resolvers.principal import Principal, PrincipalKind
-from resolvers.tables import table_of
 
 import_jobs = table_of(ImportJob)
 export_jobs = table_of(ExportJob)

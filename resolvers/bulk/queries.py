@@ -9,10 +9,10 @@ from sqlalchemy import select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel
 
+from kernel.errors import ErrorCode, ServiceError
+from kernel.principal import Principal
+from kernel.tables import table_of
 from models.bulk import ExportJob, ImportJob, ImportRowError
-from resolvers.errors import ErrorCode, ServiceError
-from resolvers.principal import Principal
-from resolvers.tables import table_of
 
 J = TypeVar("J", bound=SQLModel)
 import_errors = table_of(ImportRowError)

@@ -14,12 +14,12 @@ from sqlalchemy import Table, insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kernel.principal import Principal
+from kernel.repository import among
+from kernel.visibility import row_filter
 from models.encryption import EncryptedText
 from resolvers.bulk.entities import Lookup
 from resolvers.bulk.pacing import long_write
-from resolvers.principal import Principal
-from resolvers.repository import among
-from resolvers.visibility import row_filter
 
 # Keeps every IN list well under SQLite's and asyncpg's bound-parameter limits.
 CHUNK = 5000

@@ -16,8 +16,14 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from integrations.ownership import check_ownership
+from kernel.audit import record_audit
+from kernel.crud import validate_input
+from kernel.errors import ErrorCode, ServiceError, UserError
+from kernel.outbox import record_event
+from kernel.principal import Principal
+from kernel.tables import json_value, row_to_dict
 from models import utcnow
-from resolvers.audit import record_audit
 from resolvers.bulk.entities import ENTITY_IMPORTS, EntityImport
 from resolvers.bulk.formats import Record
 from resolvers.bulk.mapping import ColumnMapping, record_converter
@@ -30,12 +36,6 @@ from resolvers.bulk.references import (
     resolve_lookup,
     rows_by_key,
 )
-from resolvers.crud import validate_input
-from resolvers.errors import ErrorCode, ServiceError, UserError
-from resolvers.events import record_event
-from resolvers.ownership import check_ownership
-from resolvers.principal import Principal
-from resolvers.tables import json_value, row_to_dict
 
 
 @dataclass(frozen=True)

@@ -1,1 +1,1 @@
-"""The campaigns domain."""
+"""The campaigns domain: members, costs, segments, performance and automation."""

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, Subquery, and_, func, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kernel.tables import table_of
 from models import CampaignMember, Contact, Deal, Interaction
-from resolvers.tables import table_of
 
 deals = table_of(Deal)
 contacts = table_of(Contact)

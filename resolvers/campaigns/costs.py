@@ -9,13 +9,13 @@ from datetime import date
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kernel.crud import get_row, update_entity, validate_input
+from kernel.errors import ErrorCode, ServiceError
+from kernel.inputs import InputModel, Money, ShortText
+from kernel.principal import Principal
+from kernel.tables import table_of
 from models import Campaign, CampaignCost
 from resolvers.campaigns.service import CAMPAIGN_RULES
-from resolvers.crud import get_row, update_entity, validate_input
-from resolvers.errors import ErrorCode, ServiceError
-from resolvers.inputs import InputModel, Money, ShortText
-from resolvers.principal import Principal
-from resolvers.tables import table_of
 
 costs = table_of(CampaignCost)
 

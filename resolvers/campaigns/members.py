@@ -11,6 +11,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kernel.crud import create_entity, get_row, set_deleted, update_entity
+from kernel.errors import ErrorCode, ServiceError, UserError
+from kernel.filtering import Filter
+from kernel.principal import Principal
+from kernel.repository import visible_conditions
+from kernel.tables import table_of
 from models import CampaignMember, CampaignStatus, MemberStatus
 from resolvers.campaigns.segments import SEGMENT_RULES, FilterReader, member_ids
 from resolvers.campaigns.service import (
@@ -19,13 +25,7 @@ from resolvers.campaigns.service import (
     ExclusionReason,
     exclusion_reason,
 )
-from resolvers.crud import create_entity, get_row, set_deleted, update_entity
-from resolvers.errors import ErrorCode, ServiceError, UserError
-from resolvers.filtering import Filter
 from resolvers.graph import SPECS
-from resolvers.principal import Principal
-from resolvers.repository import visible_conditions
-from resolvers.tables import table_of
 
 MAX_ADD = 1000
 members = table_of(CampaignMember)

@@ -15,11 +15,11 @@ from typing import Any
 from sqlalchemy import CTE, and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kernel.errors import ErrorCode, ServiceError
+from kernel.principal import Principal
+from kernel.tables import table_of
 from models import Campaign, CampaignMember, Contact, Deal, MemberStatus, Stage, StageKind
 from resolvers.campaigns.attribution import ranked_touches
-from resolvers.errors import ErrorCode, ServiceError
-from resolvers.principal import Principal
-from resolvers.tables import table_of
 
 campaigns = table_of(Campaign)
 members = table_of(CampaignMember)

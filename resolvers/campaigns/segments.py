@@ -12,15 +12,15 @@ from typing import Any, Literal
 from sqlalchemy import ColumnElement, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kernel.crud import EntityRules, create_entity, get_row, update_entity, validate_input
+from kernel.errors import ErrorCode, ServiceError
+from kernel.filtering import Filter, FilterSpec
+from kernel.inputs import InputModel, Name
+from kernel.principal import Principal
+from kernel.repository import authorize_filter, visible_conditions
+from kernel.tables import table_of
 from models import Segment, SegmentKind, SegmentMember, User, utcnow
-from resolvers.crud import EntityRules, create_entity, get_row, update_entity, validate_input
-from resolvers.errors import ErrorCode, ServiceError
-from resolvers.filtering import Filter, FilterSpec
 from resolvers.graph import SPECS
-from resolvers.inputs import InputModel, Name
-from resolvers.principal import Principal
-from resolvers.repository import authorize_filter, visible_conditions
-from resolvers.tables import table_of
 
 # Turns a segment's stored filter (the API's filter input, as given) into a service filter;
 # raises VALIDATION errors at ("filter", ...) when it is not a valid filter of the entity type.

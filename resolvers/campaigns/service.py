@@ -10,6 +10,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kernel.crud import EntityRules
+from kernel.errors import ErrorCode, ServiceError
+from kernel.inputs import Currency, InputModel, Money, Name, partial
+from kernel.outbox import record_event
+from kernel.principal import Principal
+from kernel.tables import row_to_dict, table_of
 from models import (
     Campaign,
     CampaignChannel,
@@ -20,12 +26,6 @@ from models import (
     User,
     utcnow,
 )
-from resolvers.crud import EntityRules
-from resolvers.errors import ErrorCode, ServiceError
-from resolvers.events import record_event
-from resolvers.inputs import Currency, InputModel, Money, Name, partial
-from resolvers.principal import Principal
-from resolvers.tables import row_to_dict, table_of
 
 # The statuses a member reaches after being targeted, each with its own event.
 REACHED_STATUSES = tuple(status for status in MemberStatus if status != MemberStatus.TARGETED)

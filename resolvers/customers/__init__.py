@@ -1,1 +1,1 @@
-"""The customers domain."""
+"""The customers domain: customers, their contacts, interactions and purchases."""

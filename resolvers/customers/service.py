@@ -8,11 +8,9 @@ from typing import Annotated, Any
 from pydantic import Field, StringConstraints
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import ConsentPurpose, Contact, CreditStatus, Customer, LifecycleStage, User, utcnow
-from models.encryption import phone_hash
-from resolvers.crud import EntityRules
-from resolvers.errors import ErrorCode, ServiceError
-from resolvers.inputs import (
+from kernel.crud import EntityRules
+from kernel.errors import ErrorCode, ServiceError
+from kernel.inputs import (
     Country,
     Domain,
     Email,
@@ -23,7 +21,9 @@ from resolvers.inputs import (
     ShortText,
     partial,
 )
-from resolvers.principal import Principal
+from kernel.principal import Principal
+from models import ConsentPurpose, Contact, CreditStatus, Customer, LifecycleStage, User, utcnow
+from models.encryption import phone_hash
 from resolvers.privacy.consents import add_consent, marketing_fields
 
 

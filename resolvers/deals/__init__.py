@@ -1,1 +1,1 @@
-"""The deals domain."""
+"""The deals domain: deals, pipelines, the product catalogue, exchange rates and sales reports."""

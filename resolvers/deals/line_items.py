@@ -11,12 +11,12 @@ from pydantic import Field
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kernel.audit import record_audit
+from kernel.errors import ErrorCode, ServiceError, UserError
+from kernel.inputs import InputModel, Money
+from kernel.principal import Principal
+from kernel.tables import json_value, table_of
 from models import DealLineItem, Product, ProductPrice
-from resolvers.audit import record_audit
-from resolvers.errors import ErrorCode, ServiceError, UserError
-from resolvers.inputs import InputModel, Money
-from resolvers.principal import Principal
-from resolvers.tables import json_value, table_of
 
 CENT = Decimal("0.01")
 line_items = table_of(DealLineItem)

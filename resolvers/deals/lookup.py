@@ -8,9 +8,9 @@ from typing import TypeVar
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel
 
-from resolvers.crud import EntityRules, get_row
-from resolvers.errors import ErrorCode, ServiceError, UserError
-from resolvers.principal import Principal
+from kernel.crud import EntityRules, get_row
+from kernel.errors import ErrorCode, ServiceError, UserError
+from kernel.principal import Principal
 
 M = TypeVar("M", bound=SQLModel)
 

@@ -9,13 +9,13 @@ from typing import Annotated, Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kernel.crud import EntityRules
+from kernel.inputs import InputModel, Name
+from kernel.principal import Principal
+from kernel.tables import table_of
 from models import LostReason
-from resolvers.crud import EntityRules
 from resolvers.deals.fields import NotNull
 from resolvers.deals.positions import next_position, reorder
-from resolvers.inputs import InputModel, Name
-from resolvers.principal import Principal
-from resolvers.tables import table_of
 
 lost_reasons = table_of(LostReason)
 

@@ -12,16 +12,16 @@ from pydantic import Field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kernel.crud import EntityRules, create_entity, get_row, update_entity
+from kernel.errors import ErrorCode, ServiceError
+from kernel.inputs import InputModel, Name
+from kernel.principal import Principal
+from kernel.tables import table_of
 from models import Deal, ForecastCategory, Pipeline, Stage, StageKind, utcnow
-from resolvers.crud import EntityRules, create_entity, get_row, update_entity
 from resolvers.deals.fields import NotNull, Percent, StageName
 from resolvers.deals.lookup import row_for_argument
 from resolvers.deals.positions import next_position, reorder
 from resolvers.deals.service import derive_stage_history
-from resolvers.errors import ErrorCode, ServiceError
-from resolvers.inputs import InputModel, Name
-from resolvers.principal import Principal
-from resolvers.tables import table_of
 
 pipelines = table_of(Pipeline)
 stages = table_of(Stage)

@@ -9,10 +9,10 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from resolvers.crud import EntityRules, update_entity
-from resolvers.errors import ErrorCode, ServiceError
-from resolvers.principal import Principal
-from resolvers.tables import table_of
+from kernel.crud import EntityRules, update_entity
+from kernel.errors import ErrorCode, ServiceError
+from kernel.principal import Principal
+from kernel.tables import table_of
 
 
 async def next_position(

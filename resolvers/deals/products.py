@@ -10,15 +10,15 @@ from pydantic import Field, ValidationError
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kernel.audit import record_audit
+from kernel.crud import EntityRules, update_entity, validation_errors
+from kernel.errors import ErrorCode, ServiceError
+from kernel.inputs import Currency, InputModel, Money, Name
+from kernel.principal import Principal
+from kernel.tables import json_value, table_of
 from models import Product, ProductPrice
-from resolvers.audit import record_audit
-from resolvers.crud import EntityRules, update_entity, validation_errors
 from resolvers.deals.fields import Description, NotNull, Sku
 from resolvers.deals.lookup import row_for_argument
-from resolvers.errors import ErrorCode, ServiceError
-from resolvers.inputs import Currency, InputModel, Money, Name
-from resolvers.principal import Principal
-from resolvers.tables import json_value, table_of
 
 prices = table_of(ProductPrice)
 

@@ -10,17 +10,17 @@ from pydantic import Field, ValidationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import ExchangeRate
-from resolvers.crud import (
+from kernel.crud import (
     EntityRules,
     create_entity,
     update_entity,
     validation_errors,
 )
-from resolvers.errors import ErrorCode, ServiceError
-from resolvers.inputs import Currency, InputModel
-from resolvers.principal import Principal
-from resolvers.tables import table_of
+from kernel.errors import ErrorCode, ServiceError
+from kernel.inputs import Currency, InputModel
+from kernel.principal import Principal
+from kernel.tables import table_of
+from models import ExchangeRate
 
 rates = table_of(ExchangeRate)
 

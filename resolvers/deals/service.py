@@ -11,6 +11,12 @@ from typing import Any
 from sqlalchemy import Update, case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kernel.crud import EntityRules, update_entity
+from kernel.errors import ErrorCode, ServiceError
+from kernel.inputs import Currency, ExternalId, InputModel, Money, Name, partial
+from kernel.outbox import record_event
+from kernel.principal import Principal
+from kernel.tables import table_of
 from models import (
     Campaign,
     Contact,
@@ -24,7 +30,6 @@ from models import (
     User,
     utcnow,
 )
-from resolvers.crud import EntityRules, update_entity
 from resolvers.deals.line_items import (
     LineItems,
     price_line_items,
@@ -32,11 +37,6 @@ from resolvers.deals.line_items import (
     write_line_items,
 )
 from resolvers.deals.lookup import row_for_argument
-from resolvers.errors import ErrorCode, ServiceError
-from resolvers.events import record_event
-from resolvers.inputs import Currency, ExternalId, InputModel, Money, Name, partial
-from resolvers.principal import Principal
-from resolvers.tables import table_of
 
 
 class DealCreate(InputModel):

@@ -1,4 +1,4 @@
-"""Personal data: masking, consent, export, erasure and key rotation."""
+"""Personal data: masking, consent, export, erasure, key rotation and retention."""
 
 from resolvers.privacy.masking import mask_email, mask_phone
 

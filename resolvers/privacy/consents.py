@@ -14,15 +14,15 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kernel.audit import record_audit
+from kernel.crud import validation_errors
+from kernel.errors import ServiceError
+from kernel.inputs import InputModel, ShortText
+from kernel.outbox import record_event
+from kernel.principal import Principal
+from kernel.tables import json_value, row_to_dict, table_of
 from models import Consent, ConsentPurpose, Contact, utcnow
-from resolvers.audit import record_audit
-from resolvers.crud import validation_errors
-from resolvers.errors import ServiceError
-from resolvers.events import record_event
-from resolvers.inputs import InputModel, ShortText
-from resolvers.principal import Principal
 from resolvers.privacy.subject import load_contact, refuse_erased
-from resolvers.tables import json_value, row_to_dict, table_of
 
 MARKETING_FIELDS = ("marketing_opt_in", "opt_in_at", "opt_in_source")
 

@@ -17,14 +17,14 @@ from typing import Any
 from sqlalchemy import ColumnElement, Table, Text, cast, false, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kernel.audit import record_audit
+from kernel.outbox import record_event
+from kernel.principal import Principal
+from kernel.tables import json_value, table_of
 from models import AuditEntry, Consent, Contact, Event, Interaction, Ticket, TicketComment, utcnow
 from models.encryption import normalize_phone
-from resolvers.audit import record_audit
-from resolvers.events import record_event
-from resolvers.principal import Principal
 from resolvers.privacy.export import concerning, related_ids
 from resolvers.privacy.subject import load_contact, refuse_erased
-from resolvers.tables import json_value, table_of
 
 ERASED = "[erased]"
 ERASED_NAME = "Erased"

@@ -9,6 +9,9 @@ from typing import Any
 from sqlalchemy import ColumnElement, Table, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kernel.audit import record_audit
+from kernel.principal import Principal
+from kernel.tables import json_value, row_to_dict, table_of
 from models import (
     AuditEntry,
     Campaign,
@@ -23,10 +26,7 @@ from models import (
     TicketComment,
     utcnow,
 )
-from resolvers.audit import record_audit
-from resolvers.principal import Principal
 from resolvers.privacy.subject import load_contact
-from resolvers.tables import json_value, row_to_dict, table_of
 
 contacts = table_of(Contact)
 customers = table_of(Customer)

@@ -13,10 +13,10 @@ from sqlalchemy import Column, Table, Text, select, type_coerce, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import SQLModel
 
+from kernel.audit import record_audit
+from kernel.principal import Principal
+from kernel.unit_of_work import unit_of_work
 from models.encryption import EncryptedText, current_keyring
-from resolvers.audit import record_audit
-from resolvers.principal import Principal
-from resolvers.unit_of_work import unit_of_work
 
 BATCH_SIZE = 500
 

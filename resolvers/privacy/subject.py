@@ -7,11 +7,11 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kernel.errors import ErrorCode, ServiceError
+from kernel.principal import Principal
+from kernel.tables import table_of
+from kernel.visibility import row_filter
 from models import Contact
-from resolvers.errors import ErrorCode, ServiceError
-from resolvers.principal import Principal
-from resolvers.tables import table_of
-from resolvers.visibility import row_filter
 
 contacts = table_of(Contact)
 

@@ -1,1 +1,1 @@
-"""The tickets domain."""
+"""The tickets domain: the ticket workflow, SLA, the knowledge base and service reports."""

@@ -8,8 +8,8 @@ import uuid
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kernel.tables import table_of
 from models import Team, Ticket, TicketAssignment, TicketStatus, User
-from resolvers.tables import table_of
 
 teams = table_of(Team)
 users = table_of(User)

@@ -10,14 +10,14 @@ from pydantic import AfterValidator, Field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kernel.audit import record_audit
+from kernel.crud import EntityRules, get_row
+from kernel.errors import ErrorCode, ServiceError
+from kernel.inputs import InputModel, Name, partial
+from kernel.outbox import record_event
+from kernel.principal import Principal
+from kernel.tables import row_to_dict, table_of
 from models import BusinessCalendar, SlaPolicy
-from resolvers.audit import record_audit
-from resolvers.crud import EntityRules, get_row
-from resolvers.errors import ErrorCode, ServiceError
-from resolvers.events import record_event
-from resolvers.inputs import InputModel, Name, partial
-from resolvers.principal import Principal
-from resolvers.tables import row_to_dict, table_of
 from resolvers.tickets.business_hours import build_calendar, parse_clock, zone_named
 
 policies = table_of(SlaPolicy)

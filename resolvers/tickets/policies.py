@@ -13,12 +13,12 @@ from pydantic import AfterValidator, Field, StringConstraints
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kernel.crud import EntityRules
+from kernel.errors import ErrorCode, ServiceError
+from kernel.inputs import InputModel, Name, partial
+from kernel.principal import Principal
+from kernel.tables import table_of
 from models import BusinessCalendar, SlaPolicy, SlaTarget, TicketPriority
-from resolvers.crud import EntityRules
-from resolvers.errors import ErrorCode, ServiceError
-from resolvers.inputs import InputModel, Name, partial
-from resolvers.principal import Principal
-from resolvers.tables import table_of
 
 policies = table_of(SlaPolicy)
 targets = table_of(SlaTarget)

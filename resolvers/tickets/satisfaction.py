@@ -10,12 +10,12 @@ from typing import Annotated, Any
 from pydantic import Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kernel.crud import update_entity
+from kernel.errors import ErrorCode, ServiceError
+from kernel.inputs import InputModel, LongText
+from kernel.outbox import record_event
+from kernel.principal import Principal
 from models import Ticket
-from resolvers.crud import update_entity
-from resolvers.errors import ErrorCode, ServiceError
-from resolvers.events import record_event
-from resolvers.inputs import InputModel, LongText
-from resolvers.principal import Principal
 from resolvers.tickets import clock
 from resolvers.tickets.service import TICKET_RULES
 from resolvers.tickets.workflow import DONE

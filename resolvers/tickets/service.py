@@ -16,6 +16,12 @@ from pydantic import AwareDatetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kernel.crud import EntityRules, update_entity
+from kernel.errors import ErrorCode, ServiceError
+from kernel.inputs import ExternalId, InputModel, LongText, Name, partial
+from kernel.outbox import record_event
+from kernel.principal import Principal
+from kernel.tables import json_value, table_of
 from models import (
     Contact,
     Customer,
@@ -27,12 +33,6 @@ from models import (
     TicketStatus,
     User,
 )
-from resolvers.crud import EntityRules, update_entity
-from resolvers.errors import ErrorCode, ServiceError
-from resolvers.events import record_event
-from resolvers.inputs import ExternalId, InputModel, LongText, Name, partial
-from resolvers.principal import Principal
-from resolvers.tables import json_value, table_of
 from resolvers.tickets import clock
 from resolvers.tickets.assignment import pick_assignee
 from resolvers.tickets.sla import derive_sla, record_overdue

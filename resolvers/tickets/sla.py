@@ -19,6 +19,10 @@ from sqlalchemy import and_, exists, or_, select, true
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from kernel.outbox import record_event
+from kernel.principal import SYSTEM
+from kernel.tables import json_value, table_of
+from kernel.unit_of_work import unit_of_work
 from models import (
     BusinessCalendar,
     Customer,
@@ -30,9 +34,6 @@ from models import (
     TicketPriority,
     TicketStatus,
 )
-from resolvers.events import record_event
-from resolvers.principal import SYSTEM
-from resolvers.tables import json_value, table_of
 from resolvers.tickets import clock
 from resolvers.tickets.business_hours import (
     Calendar,
@@ -40,7 +41,6 @@ from resolvers.tickets.business_hours import (
     business_seconds_between,
     calendar_of,
 )
-from resolvers.unit_of_work import unit_of_work
 
 RUNNING = frozenset({TicketStatus.NEW, TicketStatus.OPEN})
 

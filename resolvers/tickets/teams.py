@@ -7,11 +7,11 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kernel.crud import update_entity
+from kernel.inputs import InputModel
+from kernel.principal import Principal
 from models import Team, TicketAssignment
-from resolvers.crud import update_entity
-from resolvers.inputs import InputModel
-from resolvers.principal import Principal
-from resolvers.users.service import TEAM_RULES
+from resolvers.identity.users import TEAM_RULES
 
 
 class TeamAssignmentUpdate(InputModel):

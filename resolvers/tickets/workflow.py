@@ -6,8 +6,8 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
+from kernel.errors import ErrorCode, ServiceError
 from models import TicketStatus
-from resolvers.errors import ErrorCode, ServiceError
 
 NEW, OPEN, PENDING, RESOLVED, CLOSED = (
     TicketStatus.NEW,

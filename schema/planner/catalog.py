@@ -21,8 +21,8 @@ from graphql import (
 from sqlalchemy import Table
 from strawberry.types.field import StrawberryField
 
+from kernel.permissions import Scope
 from resolvers.graph import SPECS
-from resolvers.permissions import Scope
 from schema.node import Node
 from schema.sources import SOURCE, Children, NodeLookup, Parent, Personal, RootList
 

@@ -24,10 +24,10 @@ from sqlalchemy import Select
 from strawberry.types import ExecutionResult
 from strawberry.types.arguments import convert_arguments
 
-from resolvers.errors import InvalidArgumentError
+from kernel.errors import InvalidArgumentError
+from kernel.pagination import Page
+from kernel.permissions import Scope, has_scope
 from resolvers.graph import SPECS
-from resolvers.pagination import Page
-from resolvers.permissions import Scope, has_scope
 from schema.connections import children_arguments, fetch_list, list_arguments
 from schema.context import Context
 from schema.planner.catalog import Catalog, FieldInfo, UnplannableError

@@ -24,7 +24,7 @@ from graphql import (
 )
 from graphql.execution.values import VariableValues, get_directive_values
 
-from resolvers.permissions import Scope
+from kernel.permissions import Scope
 from schema.ids import encode_id
 from schema.planner.catalog import (
     Catalog,

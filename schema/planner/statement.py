@@ -43,14 +43,14 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.elements import KeyedColumnElement
 
-from resolvers.cursors import encode_cursor
-from resolvers.errors import InvalidArgumentError
+from kernel.cursors import encode_cursor
+from kernel.errors import InvalidArgumentError
+from kernel.loaders import children_select
+from kernel.pagination import Ordering, PageRequest, numbered_page
+from kernel.principal import Principal
+from kernel.tables import selected_columns
+from kernel.visibility import row_filter
 from resolvers.graph import SPECS
-from resolvers.loaders import children_select
-from resolvers.pagination import Ordering, PageRequest, numbered_page
-from resolvers.principal import Principal
-from resolvers.tables import selected_columns
-from resolvers.visibility import row_filter
 from schema.connections import children_arguments, list_arguments, resolve_ordering
 from schema.planner.catalog import Column, FieldInfo, GlobalId, Leaf, UnplannableError
 from schema.planner.plan import (

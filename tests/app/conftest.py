@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from app import cli
+from app.cli import main as cli
 
 
 @pytest.fixture

@@ -20,13 +20,17 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlmodel import SQLModel
 
-from app import cli
-from app.asgi import create_app
 from app.backup import BackupError, BackupManifest, dump_all, restore_all
 from app.backup.tables import backup_codecs
+from app.cli import main as cli
 from app.db import create_engine, create_session_factory
+from app.http.asgi import create_app
 from app.migrations import upgrade_to_head
 from app.settings import Settings
+from kernel.crud import create_entity
+from kernel.principal import SYSTEM
+from kernel.tables import table_of
+from kernel.unit_of_work import unit_of_work
 from models import (
     ArticleStatus,
     AuditEntry,
@@ -50,20 +54,16 @@ from models import (
     TicketPriority,
     User,
 )
-from resolvers.automation.engine import EngineSettings, process_pending
-from resolvers.crud import create_entity
+from resolvers.campaigns.automation.engine import EngineSettings, process_pending
 from resolvers.customers.service import CUSTOMER_RULES
-from resolvers.endpoints.service import create_endpoint
-from resolvers.principal import SYSTEM
-from resolvers.tables import table_of
-from resolvers.unit_of_work import unit_of_work
-from schema.automation import conditions_filter
+from schema.campaigns.automation import conditions_filter
 from schema.ids import decode_id
 from tests.conftest import GraphQLClient
 from tests.factories import gid
 from tests.webhooks.conftest import LOOPBACK
 from tests.webhooks.receiver import Receiver, running
 from webhooks.dispatcher import Dispatcher, DispatchSettings
+from webhooks.endpoints import create_endpoint
 
 # --- the target database: migrated once per module, emptied after each test ---
 

@@ -1,4 +1,4 @@
-"""The in-process bulk job runner (`app.bulk_runner`) beside concurrent writers."""
+"""The in-process bulk job runner (`app.jobs.bulk`) beside concurrent writers."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.bulk_runner import run_bulk_jobs_once
+from app.jobs.bulk import run_bulk_jobs_once
 from app.settings import Settings
+from kernel.unit_of_work import unit_of_work
 from models import Customer
 from models.bulk import ExportJob, JobStatus
-from resolvers.unit_of_work import unit_of_work
 
 START_EXPORT = """
 mutation { startExport(input: {type: CUSTOMERS}) { exportJob { id } errors { code } } }"""

@@ -6,9 +6,9 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from app import cli
-from app.auth import authenticate
+from app.cli import main as cli
 from app.db import create_engine
+from app.http.auth import authenticate
 from models import Customer
 
 

@@ -15,9 +15,9 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.settings import Settings
+from kernel.tables import table_of
 from models import Customer
 from models.bulk import ImportJob, JobStatus
-from resolvers.tables import table_of
 
 CRM = Path(sys.executable).parent / "crm"
 

@@ -10,12 +10,12 @@ import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import update
 
-from app import cli
-from app.asgi import create_app
+from app.cli import main as cli
 from app.crypto import MissingKeysError
+from app.http.asgi import create_app
+from kernel.tables import table_of
+from kernel.unit_of_work import unit_of_work
 from models import Contact, Customer, utcnow
-from resolvers.tables import table_of
-from resolvers.unit_of_work import unit_of_work
 from tests.factories import gid
 
 

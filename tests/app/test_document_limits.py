@@ -9,8 +9,8 @@ import graphql
 import pytest
 from graphql import parse
 
-from app import graphql_http
-from app.document_limits import MAX_REPEATS, document_size
+from app.http import graphql as graphql_http
+from app.http.document_limits import MAX_REPEATS, document_size
 from tests.conftest import GraphQLClient
 
 

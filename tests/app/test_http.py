@@ -31,7 +31,7 @@ async def test_forged_token_is_401(http: httpx.AsyncClient, admin_token: str) ->
 
 
 async def test_expired_token_is_401(http: httpx.AsyncClient, settings: Any) -> None:
-    from app.auth import issue_token
+    from app.http.auth import issue_token
     from tests.conftest import ADMIN
 
     expired = issue_token(settings, ADMIN, ttl_seconds=-10)
@@ -46,13 +46,13 @@ async def test_an_accepted_token_is_refused_once_it_expires(
 ) -> None:
     import time
 
-    from app.auth import issue_token
+    from app.http.auth import issue_token
     from tests.conftest import ADMIN
 
     token = issue_token(settings, ADMIN, ttl_seconds=60)
     accepted = await http.post("/graphql", json={"query": QUERY}, headers=_auth(token))
     later = time.time() + 61
-    monkeypatch.setattr("app.auth.time.time", lambda: later)
+    monkeypatch.setattr("app.http.auth.time.time", lambda: later)
 
     refused = await http.post("/graphql", json={"query": QUERY}, headers=_auth(token))
 
@@ -61,7 +61,7 @@ async def test_an_accepted_token_is_refused_once_it_expires(
 
 
 def test_an_accepted_token_is_refused_once_the_secret_key_changes(settings: Any) -> None:
-    from app.auth import AuthenticationError, authenticate, issue_token
+    from app.http.auth import AuthenticationError, authenticate, issue_token
     from tests.conftest import ADMIN
 
     token = issue_token(settings, ADMIN)

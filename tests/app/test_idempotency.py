@@ -18,13 +18,13 @@ import uvicorn
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app import idempotency
-from app.retention import purge_once
+from app.http import idempotency
+from app.jobs.retention import purge_once
 from app.settings import Settings
+from kernel.tables import table_of
+from kernel.unit_of_work import unit_of_work
 from models import Customer, utcnow
-from resolvers.clients.service import create_api_client
-from resolvers.tables import table_of
-from resolvers.unit_of_work import unit_of_work
+from resolvers.identity.clients import create_api_client
 from tests.conftest import ADMIN
 
 Factory = async_sessionmaker[AsyncSession]

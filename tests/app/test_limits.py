@@ -6,11 +6,11 @@ from typing import Any
 import httpx
 import pytest
 
-from app.asgi import create_app
-from app.auth import issue_token
-from app.rate_limit import MemoryRateLimiter, RedisRateLimiter
+from app.http.asgi import create_app
+from app.http.auth import issue_token
+from app.http.rate_limit import MemoryRateLimiter, RedisRateLimiter
 from app.settings import Settings
-from resolvers.principal import Principal, PrincipalKind
+from kernel.principal import Principal, PrincipalKind
 from tests.conftest import ADMIN
 
 DEEP = "{ customers(first: 100) { nodes { contacts(first: 100) { nodes { deals(first: 100) { nodes { id } } } } } } }"

@@ -9,12 +9,12 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.asgi import create_app
-from app.auth import authenticate, issue_token
+from app.http.asgi import create_app
+from app.http.auth import authenticate, issue_token
+from kernel.principal import Principal, PrincipalKind
+from kernel.unit_of_work import unit_of_work
 from models import ApiClient, AuditEntry
-from resolvers.clients.service import IssuedSecret, create_api_client, revoke_api_client
-from resolvers.principal import Principal, PrincipalKind
-from resolvers.unit_of_work import unit_of_work
+from resolvers.identity.clients import IssuedSecret, create_api_client, revoke_api_client
 from tests.conftest import GraphQLClient
 from tests.factories import gid
 

@@ -16,10 +16,10 @@ from joserfc import jwt
 from joserfc.jwk import ECKey, OctKey, RSAKey
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.asgi import create_app
-from app.auth import AuthenticationError, authenticate_request
+from app.http.asgi import create_app
+from app.http.auth import AuthenticationError, authenticate_request
 from app.settings import Settings
-from resolvers.principal import Principal, PrincipalKind
+from kernel.principal import Principal, PrincipalKind
 
 ISSUER = "https://id.example.com/"
 AUDIENCE = "crm-frontend"

@@ -8,9 +8,9 @@ from typing import Any
 
 import httpx
 
-from app.auth import issue_token
+from app.http.auth import issue_token
 from app.settings import Settings
-from resolvers.principal import Principal, PrincipalKind
+from kernel.principal import Principal, PrincipalKind
 from tests.conftest import GraphQLClient
 from tests.factories import gid
 

@@ -17,7 +17,7 @@ import uvicorn
 from starlette.types import ASGIApp
 
 from integrations.connections import create_connection
-from resolvers.unit_of_work import unit_of_work
+from kernel.unit_of_work import unit_of_work
 from tests.conftest import ADMIN
 from webhooks.signing import signature_headers
 

@@ -9,9 +9,9 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from kernel.tables import table_of
 from models import Customer, Event, Purchase
 from models.integrations import ExternalRef
-from resolvers.tables import table_of
 from tests.conftest import GraphQLClient
 from tests.factories import gid
 from tests.integrations.conftest import Sender

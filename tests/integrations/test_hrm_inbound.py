@@ -8,11 +8,11 @@ from typing import Any
 import httpx
 from sqlalchemy import select
 
-from app.auth import issue_token
+from app.http.auth import issue_token
 from app.settings import Settings
+from kernel.principal import Principal, PrincipalKind
+from kernel.tables import table_of
 from models import Customer, Deal, Event, Team, Ticket, User
-from resolvers.principal import Principal, PrincipalKind
-from resolvers.tables import table_of
 from tests.integrations.conftest import Sender
 
 users = table_of(User)

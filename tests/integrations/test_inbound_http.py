@@ -9,19 +9,19 @@ from typing import Any
 import httpx
 from sqlalchemy import select, update
 
-from app.auth import issue_token
-from app.retention import purge_once
+from app.http.auth import issue_token
+from app.jobs.retention import purge_once
 from app.settings import Settings
 from integrations.connections import set_connection_active
+from kernel.principal import Principal, PrincipalKind
+from kernel.tables import table_of
+from kernel.unit_of_work import unit_of_work
 from models import AuditEntry, Event, utcnow
 from models.integrations import InboundMessage
 from models.webhooks import WebhookDelivery
-from resolvers.endpoints.service import TargetPolicy, create_endpoint
-from resolvers.principal import Principal, PrincipalKind
-from resolvers.tables import table_of
-from resolvers.unit_of_work import unit_of_work
 from tests.conftest import ADMIN
 from tests.integrations.conftest import Sender
+from webhooks.endpoints import TargetPolicy, create_endpoint
 
 RECORD = {"type": "customer", "id": "C-1", "data": {"name": "Acme"}}
 

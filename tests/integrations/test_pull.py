@@ -19,14 +19,14 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from integrations.pull import pull_connection, pull_due
+from kernel.tables import table_of
 from models import AuditEntry, Customer
 from models.integrations import Connection
-from resolvers.endpoints.service import TargetPolicy
-from resolvers.tables import table_of
 from tests.factories import gid
 from tests.integrations.conftest import LoopbackServer
 from tests.webhooks.conftest import LOOPBACK
 from tests.webhooks.processes import CRM, environment, working
+from webhooks.endpoints import TargetPolicy
 
 PAGE = 2
 

@@ -15,8 +15,8 @@ import pytest
 from sqlalchemy import select
 
 from integrations.registry import connectors, reload_connectors
+from kernel.tables import table_of
 from models import Contact
-from resolvers.tables import table_of
 from tests.conftest import ROOT, GraphQLClient
 from tests.integrations.conftest import Sender
 

@@ -8,13 +8,13 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from kernel.principal import Principal
+from kernel.tables import table_of
+from kernel.unit_of_work import unit_of_work
 from models.bulk import ImportJob, ImportRowError
 from resolvers.bulk.formats import format_of
 from resolvers.bulk.imports import run_import
 from resolvers.bulk.jobs import claim_import, create_import_job, import_options
-from resolvers.principal import Principal
-from resolvers.tables import table_of
-from resolvers.unit_of_work import unit_of_work
 from tests.conftest import ADMIN
 
 errors = table_of(ImportRowError)

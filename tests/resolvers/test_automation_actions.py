@@ -6,11 +6,11 @@ from typing import Any
 
 from sqlalchemy import select
 
+from kernel.tables import table_of
 from models import AuditEntry, CampaignMember, Contact, Event, Interaction, Ticket
 from models.webhooks import WebhookDelivery, WebhookEndpoint
-from resolvers.automation.engine import process_pending
-from resolvers.tables import table_of
-from schema.automation import conditions_filter
+from resolvers.campaigns.automation.engine import process_pending
+from schema.campaigns.automation import conditions_filter
 from tests.resolvers.test_automation_engine import all_runs
 
 

@@ -8,14 +8,14 @@ from typing import Any
 
 from sqlalchemy import select
 
+from kernel.crud import update_entity
+from kernel.principal import SYSTEM
+from kernel.tables import table_of
+from kernel.unit_of_work import unit_of_work
 from models import AutomationRun, CampaignMember, Contact, Event, StreamCursor
-from resolvers.automation.engine import CURSOR, EngineSettings, process_pending
-from resolvers.crud import update_entity
+from resolvers.campaigns.automation.engine import CURSOR, EngineSettings, process_pending
 from resolvers.customers.service import CONTACT_RULES
-from resolvers.principal import SYSTEM
-from resolvers.tables import table_of
-from resolvers.unit_of_work import unit_of_work
-from schema.automation import conditions_filter
+from schema.campaigns.automation import conditions_filter
 from tests.factories import gid
 
 runs = table_of(AutomationRun)

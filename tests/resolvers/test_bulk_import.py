@@ -8,10 +8,10 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from kernel.tables import table_of
 from models import AuditEntry, Contact, Customer, Event
 from models.bulk import JobStatus
 from resolvers.bulk.imports import error_report_path
-from resolvers.tables import table_of
 from tests.resolvers.bulk_helpers import count, import_file, row_errors
 
 events = table_of(Event)

@@ -13,10 +13,10 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from kernel.tables import table_of
+from kernel.unit_of_work import unit_of_work
 from models import Contact, Customer
 from resolvers.bulk.references import insert_rows, plan_for_keys
-from resolvers.tables import table_of
-from resolvers.unit_of_work import unit_of_work
 from tests.resolvers.bulk_helpers import count, import_file
 
 

@@ -9,8 +9,12 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from kernel.errors import ErrorCode, ServiceError
+from kernel.principal import Principal, PrincipalKind
+from kernel.tables import row_to_dict, table_of
+from kernel.unit_of_work import unit_of_work
 from models import ApiClient, AuditEntry
-from resolvers.clients.service import (
+from resolvers.identity.clients import (
     IssuedSecret,
     create_api_client,
     hash_secret,
@@ -19,10 +23,6 @@ from resolvers.clients.service import (
     rotate_api_client_secret,
     verify_secret,
 )
-from resolvers.errors import ErrorCode, ServiceError
-from resolvers.principal import Principal, PrincipalKind
-from resolvers.tables import row_to_dict, table_of
-from resolvers.unit_of_work import unit_of_work
 
 ADMIN = Principal(subject="alice", kind=PrincipalKind.OPERATOR, role="admin")
 Factory = async_sessionmaker[AsyncSession]

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from sqlalchemy import ColumnElement, literal_column, true
 
-from resolvers.filtering import FilterAccess, ForbiddenFilterError, compile_filter
+from kernel.filtering import FilterAccess, ForbiddenFilterError, compile_filter
+from kernel.permissions import READ_SCOPES
 from resolvers.graph import ORDERINGS, SPECS
-from resolvers.permissions import READ_SCOPES
 
 RELATIONS = sorted((type_key, name) for type_key, spec in SPECS.items() for name in spec.relations)
 

@@ -7,10 +7,10 @@ from typing import Any
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from kernel.principal import Principal, PrincipalKind
+from kernel.unit_of_work import unit_of_work
 from models import ArticleStatus, KbArticle
-from resolvers.knowledge.search import search_articles, suggest_articles
-from resolvers.principal import Principal, PrincipalKind
-from resolvers.unit_of_work import unit_of_work
+from resolvers.tickets.knowledge.search import search_articles, suggest_articles
 from tests.conftest import ADMIN
 
 READER = Principal("reader", PrincipalKind.CLIENT, scopes=frozenset({"knowledge:read"}))

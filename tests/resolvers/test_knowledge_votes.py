@@ -9,11 +9,11 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from kernel.errors import ErrorCode, ServiceError
+from kernel.principal import Principal, PrincipalKind
+from kernel.unit_of_work import unit_of_work
 from models import ArticleStatus, KbArticle, KbArticleVote
-from resolvers.errors import ErrorCode, ServiceError
-from resolvers.knowledge.votes import vote_article
-from resolvers.principal import Principal, PrincipalKind
-from resolvers.unit_of_work import unit_of_work
+from resolvers.tickets.knowledge.votes import vote_article
 
 
 def _user(n: int) -> Principal:

@@ -6,12 +6,12 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from kernel.crud import create_entity, set_deleted, update_entity
+from kernel.errors import ServiceError
+from kernel.principal import SYSTEM
+from kernel.unit_of_work import unit_of_work
 from models import Customer, Event
-from resolvers.crud import create_entity, set_deleted, update_entity
 from resolvers.customers.service import CUSTOMER_RULES
-from resolvers.errors import ServiceError
-from resolvers.principal import SYSTEM
-from resolvers.unit_of_work import unit_of_work
 
 
 async def _events(session_factory: async_sessionmaker[AsyncSession]) -> list[Event]:

@@ -6,11 +6,11 @@ from typing import Any
 
 from sqlalchemy import select
 
+from kernel.crud import update_entity
+from kernel.principal import SYSTEM
+from kernel.unit_of_work import unit_of_work
 from models import AuditEntry, Consent, Contact, Event
-from resolvers.crud import update_entity
 from resolvers.customers.service import CONTACT_RULES
-from resolvers.principal import SYSTEM
-from resolvers.unit_of_work import unit_of_work
 
 
 async def _history(session_factory: Any) -> list[tuple[str, bool, str | None]]:

@@ -10,11 +10,11 @@ from cryptography.fernet import Fernet, InvalidToken
 from sqlalchemy import Text, cast, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from kernel.principal import SYSTEM
+from kernel.tables import table_of
 from models import Contact, Interaction
 from models.encryption import Keyring, current_keyring, install_keyring, phone_hash
-from resolvers.principal import SYSTEM
 from resolvers.privacy.keys import rotate_keys
-from resolvers.tables import table_of
 
 HASH_KEY = b"h" * 32
 

@@ -11,12 +11,12 @@ from sqlalchemy import JSON, String, Text, cast, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import SQLModel
 
+from kernel.errors import ErrorCode, ServiceError
+from kernel.principal import SYSTEM
+from kernel.unit_of_work import unit_of_work
 from models import AuditEntry, Contact, Deal, Event, Purchase
 from models.encryption import EncryptedText
-from resolvers.errors import ErrorCode, ServiceError
-from resolvers.principal import SYSTEM
 from resolvers.privacy.erasure import erase_personal_data
-from resolvers.unit_of_work import unit_of_work
 from tests.factories import gid
 
 FIRST, LAST = "Zorbulon", "Quexley"

@@ -9,13 +9,13 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from kernel.principal import SYSTEM
+from kernel.tables import table_of
+from kernel.unit_of_work import unit_of_work
 from models import AuditEntry, Contact, Customer, Interaction, utcnow
 from models.bulk import ExportJob, ImportJob, JobStatus
 from resolvers.bulk.cleanup import remove_expired_files
-from resolvers.principal import SYSTEM
-from resolvers.retention import purge_deleted
-from resolvers.tables import table_of
-from resolvers.unit_of_work import unit_of_work
+from resolvers.privacy.retention import purge_deleted
 
 
 async def _delete(session_factory: Any, model: Any, row: Any, days_ago: int) -> None:

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.db import create_engine
 from models import UTCDateTime
-from resolvers.reports.buckets import Period, period_key
+from resolvers.deals.reports.buckets import Period, period_key
 
 CASES = [
     (datetime(2026, 3, 31, 23, 59, 59, tzinfo=UTC), "2026-03", "2026-Q1"),

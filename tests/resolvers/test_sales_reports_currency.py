@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from resolvers.reports.scope import ReportFilter, Scope
-from resolvers.reports.win_loss import Totals, closed_totals
+from resolvers.deals.reports.scope import ReportFilter, Scope
+from resolvers.deals.reports.win_loss import Totals, closed_totals
 from tests.conftest import ADMIN
 
 CLOSED = datetime(2026, 2, 1, tzinfo=UTC)

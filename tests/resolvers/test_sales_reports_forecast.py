@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from resolvers.reports.buckets import Period
-from resolvers.reports.forecast import Forecast, ForecastGroup, sales_forecast
-from resolvers.reports.scope import ReportFilter, Scope
+from resolvers.deals.reports.buckets import Period
+from resolvers.deals.reports.forecast import Forecast, ForecastGroup, sales_forecast
+from resolvers.deals.reports.scope import ReportFilter, Scope
 from tests.conftest import ADMIN
 
 AS_OF = date(2026, 4, 10)

@@ -10,15 +10,15 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from kernel.crud import update_entity
+from kernel.principal import SYSTEM
+from kernel.tables import table_of
+from kernel.unit_of_work import unit_of_work
 from models import DealStageChange
-from resolvers.crud import update_entity
 from resolvers.deals.pipelines import reorder_stages
+from resolvers.deals.reports.funnel import Funnel, FunnelStage, sales_funnel
+from resolvers.deals.reports.scope import ReportFilter, Scope
 from resolvers.deals.service import DEAL_RULES
-from resolvers.principal import SYSTEM
-from resolvers.reports.funnel import Funnel, FunnelStage, sales_funnel
-from resolvers.reports.scope import ReportFilter, Scope
-from resolvers.tables import table_of
-from resolvers.unit_of_work import unit_of_work
 from tests.conftest import ADMIN
 
 Q1 = ReportFilter(start=date(2026, 1, 1), end=date(2026, 3, 31))

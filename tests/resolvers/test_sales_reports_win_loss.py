@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from resolvers.reports.scope import ReportFilter, Scope
-from resolvers.reports.win_loss import WinLoss, pipeline_velocity, win_loss
+from resolvers.deals.reports.scope import ReportFilter, Scope
+from resolvers.deals.reports.win_loss import WinLoss, pipeline_velocity, win_loss
 from tests.conftest import ADMIN
 
 Q1 = ReportFilter(start=date(2026, 1, 1), end=date(2026, 3, 31))

@@ -7,10 +7,10 @@ from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from kernel.unit_of_work import unit_of_work
 from models import Ticket
-from resolvers.reports.service_desk import Durations, response_times
-from resolvers.reports.ticket_scope import TicketReportFilter, TicketScope
-from resolvers.unit_of_work import unit_of_work
+from resolvers.tickets.report_scope import TicketReportFilter, TicketScope
+from resolvers.tickets.reports import Durations, response_times
 from tests.conftest import ADMIN
 
 CREATED = datetime(2026, 5, 4, 9, 0, 0, 900_000, tzinfo=UTC)

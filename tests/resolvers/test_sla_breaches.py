@@ -133,10 +133,10 @@ async def test_going_pending_after_the_due_time_records_the_breach(desk: Desk) -
 
 
 async def test_a_deleted_ticket_does_not_breach(desk: Desk, session_factory: Any) -> None:
-    from resolvers.crud import set_deleted
-    from resolvers.principal import SYSTEM
+    from kernel.crud import set_deleted
+    from kernel.principal import SYSTEM
+    from kernel.unit_of_work import unit_of_work
     from resolvers.tickets.service import TICKET_RULES
-    from resolvers.unit_of_work import unit_of_work
 
     ticket = await desk.ticket(at=MONDAY_9)
     async with unit_of_work(session_factory) as session:

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from resolvers.errors import ErrorCode, ServiceError
+from kernel.errors import ErrorCode, ServiceError
 from tests.desk import Desk, berlin, staff
 
 TARGETS = [

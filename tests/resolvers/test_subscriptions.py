@@ -1,7 +1,7 @@
 """Subscriptions name event types, with `*` and `<entity>.*` wildcards."""
 
-from resolvers.subscriptions import EVENT_TYPES, is_valid_pattern, matches
 from tests.conftest import ROOT
+from webhooks.routing import EVENT_TYPES, is_valid_pattern, matches
 
 
 def test_catalogue_has_every_entity_event_and_the_domain_events() -> None:

@@ -5,10 +5,10 @@ from typing import Any
 
 import pytest
 
+from kernel.principal import SYSTEM
+from kernel.unit_of_work import unit_of_work
 from models import TicketAssignment
-from resolvers.principal import SYSTEM
 from resolvers.tickets.teams import set_team_ticket_assignment
-from resolvers.unit_of_work import unit_of_work
 from tests.desk import Desk
 
 

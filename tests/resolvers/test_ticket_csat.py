@@ -4,11 +4,11 @@ from typing import Any
 
 import pytest
 
-from resolvers.errors import ErrorCode, ServiceError
-from resolvers.principal import SYSTEM
+from kernel.errors import ErrorCode, ServiceError
+from kernel.principal import SYSTEM
+from kernel.unit_of_work import unit_of_work
 from resolvers.tickets import clock
 from resolvers.tickets.satisfaction import rate_ticket
-from resolvers.unit_of_work import unit_of_work
 from tests.desk import Desk, berlin
 
 AT = berlin(2026, 12, 7, 12, 0)

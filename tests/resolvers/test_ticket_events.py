@@ -4,12 +4,12 @@ from typing import Any
 
 from sqlalchemy import select
 
+from kernel.crud import update_entity
+from kernel.principal import SYSTEM
+from kernel.tables import table_of
+from kernel.unit_of_work import unit_of_work
 from models import Event
-from resolvers.crud import update_entity
-from resolvers.principal import SYSTEM
-from resolvers.tables import table_of
 from resolvers.tickets.service import TICKET_RULES
-from resolvers.unit_of_work import unit_of_work
 
 
 async def _types(session_factory: Any, ticket_id: Any) -> list[str]:

@@ -4,12 +4,12 @@ from typing import Any
 
 import pytest
 
+from kernel.crud import update_entity
+from kernel.principal import SYSTEM
+from kernel.unit_of_work import unit_of_work
 from models import TicketStatus
-from resolvers.crud import update_entity
-from resolvers.principal import SYSTEM
 from resolvers.tickets import clock
 from resolvers.tickets.service import TICKET_COMMENT_RULES
-from resolvers.unit_of_work import unit_of_work
 from tests.desk import Desk, berlin, staff
 
 MONDAY_9 = berlin(2026, 12, 7, 9, 0)

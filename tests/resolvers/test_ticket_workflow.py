@@ -5,8 +5,8 @@ from typing import Any
 
 import pytest
 
+from kernel.errors import ErrorCode, ServiceError
 from models import TicketStatus
-from resolvers.errors import ErrorCode, ServiceError
 from resolvers.tickets.workflow import TRANSITIONS
 from tests.desk import Desk, berlin
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from resolvers.webhook_targets import UnsafeURLError, parse_networks, resolve_target
+from webhooks.targets import UnsafeURLError, parse_networks, resolve_target
 
 
 @pytest.mark.parametrize(

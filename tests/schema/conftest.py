@@ -12,12 +12,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col
 
-from app.asgi import create_app
-from app.auth import issue_token
+from app.http.asgi import create_app
+from app.http.auth import issue_token
 from app.seed import seed
 from app.settings import Settings
+from kernel.principal import Principal, PrincipalKind
 from models import User
-from resolvers.principal import Principal, PrincipalKind
 
 
 @pytest.fixture(scope="module")

@@ -7,9 +7,9 @@ from typing import Any
 
 import httpx
 
-from app.asgi import create_app
-from resolvers.automation.engine import process_pending
-from schema.automation import conditions_filter
+from app.http.asgi import create_app
+from resolvers.campaigns.automation.engine import process_pending
+from schema.campaigns.automation import conditions_filter
 from tests.conftest import GraphQLClient
 from tests.factories import gid
 from tests.schema.test_permissions import role_client

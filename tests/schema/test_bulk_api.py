@@ -12,13 +12,13 @@ import pytest
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.auth import issue_token
-from app.bulk_runner import run_bulk_jobs_once
+from app.http.auth import issue_token
+from app.jobs.bulk import run_bulk_jobs_once
 from app.settings import Settings
+from kernel.principal import Principal, PrincipalKind
+from kernel.unit_of_work import unit_of_work
 from models import utcnow
 from models.bulk import ExportJob
-from resolvers.principal import Principal, PrincipalKind
-from resolvers.unit_of_work import unit_of_work
 
 START_IMPORT = """
 mutation($file: Upload!, $input: StartImportInput!) {

@@ -4,8 +4,8 @@ from typing import Any
 
 from sqlalchemy import select
 
+from kernel.tables import table_of
 from models import Event
-from resolvers.tables import table_of
 from tests.factories import gid
 
 CREATE = """

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from kernel.tables import table_of
 from models import Event
-from resolvers.tables import table_of
 from tests.conftest import GraphQLClient
 from tests.schema.test_permissions import partner_with
 

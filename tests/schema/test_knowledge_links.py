@@ -8,8 +8,8 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from kernel.unit_of_work import unit_of_work
 from models import ArticleStatus, KbArticle, KbArticleTicket
-from resolvers.unit_of_work import unit_of_work
 from tests.conftest import GraphQLClient
 from tests.factories import gid
 from tests.schema.test_permissions import partner_with

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from kernel.unit_of_work import unit_of_work
 from models import ArticleStatus, KbArticle
-from resolvers.unit_of_work import unit_of_work
 from tests.conftest import GraphQLClient
 from tests.factories import gid
 

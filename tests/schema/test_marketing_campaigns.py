@@ -5,9 +5,9 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from kernel.principal import Principal, PrincipalKind
+from kernel.tables import table_of
 from models import Campaign, CampaignCost
-from resolvers.principal import Principal, PrincipalKind
-from resolvers.tables import table_of
 from tests.factories import gid
 from tests.schema.test_permissions import client_for
 

@@ -5,8 +5,8 @@ from typing import Any
 
 from sqlalchemy import select
 
+from kernel.tables import table_of
 from models import CampaignMember, Event
-from resolvers.tables import table_of
 from tests.factories import gid
 
 ADD = """mutation($input: AddCampaignMembersInput!) { addCampaignMembers(input: $input) {

@@ -4,8 +4,8 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from kernel.tables import table_of
 from models import Segment
-from resolvers.tables import table_of
 
 CREATE = """mutation($input: CreateSegmentInput!) {
   createSegment(input: $input) { segment { id name count kind } errors { code field } } }"""
@@ -176,7 +176,7 @@ async def test_unfrozen_segment_is_evaluated_on_read_again(gql: Any, make: Any) 
 async def test_segment_shows_only_contacts_the_viewer_may_see(
     http: Any, settings: Any, make: Any, gql: Any
 ) -> None:
-    from resolvers.principal import Principal, PrincipalKind
+    from kernel.principal import Principal, PrincipalKind
     from tests.schema.test_permissions import client_for
 
     rep = await make.user(role="sales_rep")

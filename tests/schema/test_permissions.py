@@ -5,9 +5,9 @@ from typing import Any
 import httpx
 import pytest
 
-from app.auth import issue_token
-from resolvers.permissions import READ_SCOPES, ROLE_SCOPES, WRITE_SCOPES, Scope
-from resolvers.principal import Principal, PrincipalKind
+from app.http.auth import issue_token
+from kernel.permissions import READ_SCOPES, ROLE_SCOPES, WRITE_SCOPES, Scope
+from kernel.principal import Principal, PrincipalKind
 from tests.conftest import GraphQLClient
 from tests.factories import gid
 

@@ -10,8 +10,8 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
+from kernel.tables import table_of
 from models import AutomationRule, ExportJob, Segment
-from resolvers.tables import table_of
 from tests.conftest import GraphQLClient
 from tests.factories import gid
 from tests.schema.test_permissions import partner_with, role_client

@@ -13,8 +13,8 @@ import httpx
 import pytest
 
 import schema as graphql_schema
-from app.auth import issue_token
-from resolvers.principal import Principal
+from app.http.auth import issue_token
+from kernel.principal import Principal
 from tests.factories import gid
 from tests.schema.conftest import ADMIN, PARTNER, READ_ONLY, Both
 

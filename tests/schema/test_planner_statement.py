@@ -14,10 +14,10 @@ import httpx
 import pytest
 from sqlalchemy import event
 
-from app.asgi import create_app
-from app.auth import issue_token
+from app.http.asgi import create_app
+from app.http.auth import issue_token
 from app.settings import Settings
-from resolvers.principal import Principal
+from kernel.principal import Principal
 from tests.schema.conftest import ADMIN, PARTNER, READ_ONLY
 
 PAGE = """

@@ -6,8 +6,8 @@ from typing import Any
 
 import httpx
 
-from app.auth import issue_token
-from resolvers.principal import Principal, PrincipalKind
+from app.http.auth import issue_token
+from kernel.principal import Principal, PrincipalKind
 from tests.conftest import GraphQLClient
 from tests.factories import gid
 

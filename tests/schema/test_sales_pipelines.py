@@ -5,10 +5,10 @@ from typing import Any
 import httpx
 from sqlalchemy import func, select
 
-from app.auth import issue_token
+from app.http.auth import issue_token
+from kernel.principal import Principal, PrincipalKind
+from kernel.tables import table_of
 from models import AuditEntry, Pipeline, Stage
-from resolvers.principal import Principal, PrincipalKind
-from resolvers.tables import table_of
 from tests.conftest import GraphQLClient
 from tests.factories import gid
 

@@ -6,10 +6,10 @@ from typing import Any
 import httpx
 from sqlalchemy import select
 
-from app.auth import issue_token
+from app.http.auth import issue_token
+from kernel.principal import Principal, PrincipalKind
+from kernel.tables import table_of
 from models import AuditEntry, DealLineItem
-from resolvers.principal import Principal, PrincipalKind
-from resolvers.tables import table_of
 from tests.conftest import GraphQLClient
 from tests.factories import gid
 

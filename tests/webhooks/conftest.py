@@ -10,16 +10,16 @@ from typing import Any
 import pytest
 from sqlalchemy import update
 
+from kernel.principal import SYSTEM
+from kernel.tables import table_of
+from kernel.unit_of_work import unit_of_work
 from models import utcnow
 from models.webhooks import WebhookDelivery
-from resolvers.endpoints.service import TargetPolicy, create_endpoint
-from resolvers.principal import SYSTEM
-from resolvers.subscriptions import on_deliveries_committed
-from resolvers.tables import table_of
-from resolvers.unit_of_work import unit_of_work
-from resolvers.webhook_targets import parse_networks
 from tests.webhooks.receiver import Receiver, running
 from webhooks.dispatcher import Dispatcher, DispatchSettings
+from webhooks.endpoints import TargetPolicy, create_endpoint
+from webhooks.routing import on_deliveries_committed
+from webhooks.targets import parse_networks
 
 LOOPBACK = TargetPolicy(allow_http=True, allowed_networks=parse_networks(["127.0.0.0/8"]))
 

@@ -10,12 +10,12 @@ from typing import Any
 
 from sqlalchemy import select
 
+from kernel.crud import create_entity, update_entity
+from kernel.principal import SYSTEM
+from kernel.unit_of_work import unit_of_work
 from models import utcnow
 from models.webhooks import DeliveryStatus, WebhookAttempt, WebhookDelivery
-from resolvers.crud import create_entity, update_entity
 from resolvers.customers.service import CUSTOMER_RULES
-from resolvers.principal import SYSTEM
-from resolvers.unit_of_work import unit_of_work
 from tests.webhooks.conftest import delivering
 from tests.webhooks.receiver import Receiver, running
 from webhooks.dispatcher import Dispatcher

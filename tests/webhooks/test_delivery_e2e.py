@@ -15,8 +15,8 @@ import pytest
 from sqlalchemy import func, select
 from standardwebhooks.webhooks import Webhook
 
+from kernel.tables import table_of
 from models.webhooks import DeliveryStatus, WebhookDelivery
-from resolvers.tables import table_of
 from tests.webhooks.conftest import make_everything_due
 from tests.webhooks.processes import Served, environment, serving
 from tests.webhooks.receiver import Receiver

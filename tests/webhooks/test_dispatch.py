@@ -7,6 +7,11 @@ import pytest
 from sqlalchemy import select, update
 from standardwebhooks.webhooks import Webhook
 
+from kernel.crud import create_entity, update_entity
+from kernel.errors import ServiceError
+from kernel.principal import SYSTEM
+from kernel.tables import table_of
+from kernel.unit_of_work import unit_of_work
 from models import Event, utcnow
 from models.webhooks import (
     DeliveryStatus,
@@ -15,12 +20,7 @@ from models.webhooks import (
     WebhookDelivery,
     WebhookEndpoint,
 )
-from resolvers.crud import create_entity, update_entity
 from resolvers.customers.service import CUSTOMER_RULES
-from resolvers.errors import ServiceError
-from resolvers.principal import SYSTEM
-from resolvers.tables import table_of
-from resolvers.unit_of_work import unit_of_work
 from tests.webhooks.conftest import make_everything_due
 from webhooks.dispatcher import Dispatcher
 

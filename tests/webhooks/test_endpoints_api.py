@@ -11,13 +11,13 @@ import pytest
 from sqlalchemy import select, update
 from standardwebhooks.webhooks import Webhook
 
-from app.auth import issue_token
+from app.http.auth import issue_token
 from app.settings import Settings
+from kernel.principal import Principal, PrincipalKind
+from kernel.tables import table_of
+from kernel.unit_of_work import unit_of_work
 from models import Event
 from models.webhooks import DeliveryStatus, WebhookDelivery
-from resolvers.principal import Principal, PrincipalKind
-from resolvers.tables import table_of
-from resolvers.unit_of_work import unit_of_work
 from tests.conftest import GraphQLClient
 from tests.webhooks.conftest import make_everything_due
 from tests.webhooks.receiver import Receiver

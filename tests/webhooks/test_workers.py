@@ -15,10 +15,10 @@ import pytest
 import redis
 from standardwebhooks.webhooks import Webhook
 
-from resolvers.crud import create_entity
+from kernel.crud import create_entity
+from kernel.principal import SYSTEM
+from kernel.unit_of_work import unit_of_work
 from resolvers.customers.service import CUSTOMER_RULES
-from resolvers.principal import SYSTEM
-from resolvers.unit_of_work import unit_of_work
 from tests.webhooks.processes import Served, environment, serving, working
 from tests.webhooks.receiver import Receiver
 from webhooks.dispatcher import Dispatcher, DispatchSettings

@@ -1,0 +1,1 @@
+"""The HTTP layer: the Starlette app, GraphQL over HTTP, OAuth2, limits, uploads and downloads."""

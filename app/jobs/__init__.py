@@ -1,0 +1,1 @@
+"""Background work: the arq worker and the in-process runners it schedules."""

@@ -1,1 +1,0 @@
-"""API clients: partner systems that get tokens by OAuth2 client credentials."""

@@ -1,1 +1,0 @@
-"""Webhook endpoints: registration, secrets, state, and delivery recovery."""

@@ -1,1 +1,0 @@
-"""The purchases domain."""

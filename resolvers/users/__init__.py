@@ -1,1 +1,0 @@
-"""The users domain: employees and teams, synced from the HRM."""

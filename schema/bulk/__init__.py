@@ -1,0 +1,1 @@
+"""GraphQL side of bulk import and export."""

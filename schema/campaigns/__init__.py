@@ -1,0 +1,1 @@
+"""GraphQL side of campaigns: members, costs, segments, performance and automation."""

@@ -1,0 +1,1 @@
+"""GraphQL side of customers: customers, contacts, interactions and purchases."""

@@ -1,0 +1,1 @@
+"""GraphQL side of deals: pipelines and stages, the product catalogue, rates and sales reports."""

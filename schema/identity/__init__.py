@@ -1,0 +1,1 @@
+"""GraphQL side of identity: users, teams and API clients."""

@@ -1,0 +1,1 @@
+"""GraphQL side of integrations: connectors and connections."""

@@ -1,0 +1,1 @@
+"""GraphQL side of privacy: consents, personal-data export and erasure."""

@@ -1,0 +1,1 @@
+"""GraphQL side of tickets: comments, SLA, the knowledge base and service reports."""

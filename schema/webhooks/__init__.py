@@ -1,0 +1,1 @@
+"""GraphQL side of webhooks: endpoints, deliveries, attempts and the outbox."""
