@@ -19,10 +19,11 @@ serve: $(STAMP)  ## Serve the API on http://127.0.0.1:8000 (SQLite file, demo da
 test: $(STAMP)  ## Run the whole suite (SQLite; PostgreSQL when TEST_DATABASE_URL is set; TESTS=paths for a part)
 	$(BIN)/python -m pytest $(TESTS)
 
-lint: $(STAMP)  ## ruff (lint + format check) and mypy --strict
+lint: $(STAMP)  ## ruff (lint + format check), mypy --strict and the import contracts (pyproject.toml)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
+	$(BIN)/lint-imports
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix .

@@ -109,6 +109,7 @@ def fresh_database(backend: str) -> str:
 
 async def child_import(url: str, path: Path) -> dict[str, Any]:
     from app.db import create_engine, create_session_factory
+    from app.wiring import install as install_wiring
     from kernel.principal import Principal, PrincipalKind
     from kernel.unit_of_work import unit_of_work
     from resolvers.bulk.imports import run_import
@@ -117,6 +118,7 @@ async def child_import(url: str, path: Path) -> dict[str, Any]:
     use_bench_keys()
     engine = create_engine(url)
     factory = create_session_factory(engine)
+    install_wiring()
     principal = Principal(subject="bench", kind=PrincipalKind.OPERATOR, role="admin")
     started = time.perf_counter()
     async with unit_of_work(factory) as session:

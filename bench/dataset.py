@@ -18,6 +18,7 @@ from app.db import create_engine
 from app.migrations import upgrade_to_head
 from app.seed import seed
 from app.settings import Settings
+from app.wiring import install as install_wiring
 
 BENCH_DIR = Path(__file__).resolve().parent.parent / "var" / "bench"
 PG_ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -33,6 +34,7 @@ def use_bench_keys() -> None:
     os.environ.setdefault("CRM_ENCRYPTION_KEYS", BENCH_ENCRYPTION_KEY)
     os.environ.setdefault("CRM_HASH_KEY", BENCH_HASH_KEY)
     install_encryption(Settings())
+    install_wiring()
 
 
 @dataclass(frozen=True)

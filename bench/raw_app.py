@@ -24,6 +24,7 @@ from app.crypto import install_encryption
 from app.db import create_engine
 from app.http.auth import AuthenticationError, authenticate
 from app.settings import Settings, get_settings
+from app.wiring import install as install_wiring
 from kernel.cursors import encode_cursor
 from kernel.tables import table_of
 from models import Contact, Customer, Deal, Stage, Ticket
@@ -238,6 +239,7 @@ def create_raw_app(settings: Settings | None = None) -> Starlette:
     settings = settings or get_settings()
     # contacts.phone is encrypted: Core reads of the column decrypt with the same keyring.
     install_encryption(settings)
+    install_wiring()
     engine: AsyncEngine = create_engine(
         settings.database_url, echo=settings.db_echo, pool_size=settings.db_pool_size
     )

@@ -20,6 +20,7 @@ import asyncpg
 from app.crypto import install_encryption
 from app.migrations import upgrade_to_head
 from app.settings import Settings
+from app.wiring import install as install_wiring
 from bench import report
 from bench.dataset import BENCH_DIR, PG_ADMIN_DSN, postgres_reachable
 from bench.servers import ROOT
@@ -82,6 +83,7 @@ def _configure_environment() -> None:
     for name in ("CRM_ENCRYPTION_KEYS", "CRM_HASH_KEY", "REDIS_URL", "DATABASE_URL"):
         os.environ.pop(name, None)
     install_encryption(Settings())
+    install_wiring()
 
 
 async def _postgres(create: bool) -> None:

@@ -20,6 +20,7 @@ import uvloop
 from app.db import create_engine, create_session_factory
 from app.jobs.webhook_delivery import webhook_delivery
 from app.settings import Settings
+from app.wiring import install as install_wiring
 from bench import cpu
 from bench.servers import ROOT
 from bench.webhooks_phases import (
@@ -154,6 +155,7 @@ async def delivery_run(
     settings = Settings(database_url=url, redis_url=redis_url)
     engine = create_engine(url, pool_size=settings.db_pool_size)
     factory = create_session_factory(engine)
+    install_wiring()
     processes = Processes(receiver.pid, workers)
     try:
         async with httpx.AsyncClient(timeout=30.0) as control:

@@ -21,7 +21,8 @@ from kernel.errors import ErrorCode, ServiceError
 from kernel.inputs import Email
 from kernel.tables import table_of
 from models import Role, User
-from resolvers.identity.users import USER_RULES, deactivate_user, team_named
+from resolvers.identity.users import USER_RULES, team_named
+from resolvers.offboarding import deactivate_user
 
 users = table_of(User)
 

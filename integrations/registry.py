@@ -10,18 +10,20 @@ from importlib.metadata import entry_points
 from integrations.connector import Connector
 
 ENTRY_POINT_GROUP = "crm.connectors"
+_BUILT_IN = "integrations."
 
 logger = logging.getLogger("crm.integrations")
 
 
 @cache
 def connectors() -> dict[str, Connector]:
-    """Every connector by name; an entry point that fails to load is logged and skipped."""
-    from integrations.erp import ERP
-    from integrations.hrm import HRM
+    """Every connector by name; an entry point that fails to load is logged and skipped.
 
-    found: dict[str, Connector] = {ERP.name: ERP, HRM.name: HRM}
-    for entry_point in entry_points(group=ENTRY_POINT_GROUP):
+    The built-in ones (this project's own entry points) come first and win a name clash.
+    """
+    found: dict[str, Connector] = {}
+    group = entry_points(group=ENTRY_POINT_GROUP)
+    for entry_point in sorted(group, key=lambda point: not point.value.startswith(_BUILT_IN)):
         try:
             connector = entry_point.load()
         except Exception:

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from kernel.outbox import current_request_id
 from kernel.principal import Principal
-from models import AuditEntry
+from models.audit import AuditEntry
 
 current_client_ip: ContextVar[str | None] = ContextVar("current_client_ip", default=None)
 

@@ -13,14 +13,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel
 
-from integrations.ownership import check_ownership
 from kernel.audit import record_audit
 from kernel.errors import ErrorCode, ServiceError, UserError
+from kernel.guards import check_write
 from kernel.outbox import record_event
 from kernel.principal import Principal
 from kernel.tables import json_value, row_to_dict, table_of
 from kernel.visibility import row_filter
-from models import utcnow
+from models.base import utcnow
 
 M = TypeVar("M", bound=SQLModel)
 Hook = Callable[[AsyncSession, Principal, Any, dict[str, Any], Any | None], Awaitable[None]]
@@ -271,7 +271,7 @@ async def update_entity(
     changes = await _changed_fields(session, rules, row, values)
     if not changes:
         return row
-    await check_ownership(session, principal, rules.entity, row_id, changes)
+    await check_write(session, principal, rules.entity, row_id, changes)
     columns = table_of(rules.model).c
     previous = {column.key: getattr(row, column.key) for column in columns}
     _bump(row)
@@ -314,7 +314,7 @@ async def set_deleted(
     row = await get_row(session, principal, rules, row_id)
     _check_version(rules, row, expected_version)
     # A record an external system owns entirely ("*") is deleted there, not here.
-    await check_ownership(session, principal, rules.entity, row_id, ["deleted_at"])
+    await check_write(session, principal, rules.entity, row_id, ["deleted_at"])
     is_deleted = getattr(row, "deleted_at") is not None  # noqa: B009
     if is_deleted == deleted:
         state = "deleted" if deleted else "not deleted"

@@ -1,5 +1,5 @@
-"""One transaction per write: rows, history, outbox events and their webhook deliveries commit
-together or not at all."""
+"""One transaction per write: rows, history, outbox events and what the event bus routes them
+to commit together or not at all."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from contextlib import asynccontextmanager
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from kernel.outbox import OUTBOX_KEY, WAKE_KEY
-from webhooks.routing import deliveries_committed, route_events
+from kernel.bus import bus
+from kernel.outbox import OUTBOX_KEY
 
 # An execution option that makes SQLite begin write transactions with BEGIN IMMEDIATE.
 WRITE_OPTION = "crm_write_transaction"
@@ -31,16 +31,13 @@ async def unit_of_work(
 ) -> AsyncIterator[AsyncSession]:
     """A session in a transaction: commits when the block ends, rolls back if it raises.
 
-    Before committing, every event recorded in it gets a delivery per subscribed endpoint;
-    after committing, the dispatchers are woken.
+    Before committing, the events recorded in it go to the event bus's routers (webhooks add
+    their deliveries); after committing, the bus tells its listeners.
     """
     bind = factory.kw.get("bind")
     options = {"bind": _write_bind(bind)} if isinstance(bind, AsyncEngine) else {}
-    async with factory(**options) as session:
-        async with session.begin():
-            yield session
-            # Events of rolled-back savepoints have left the session: they are not routed.
-            events = [e for e in session.info.pop(OUTBOX_KEY, []) if e in session]
-            routed = await route_events(session, events)
-        if routed or session.info.pop(WAKE_KEY, False):
-            deliveries_committed()
+    async with factory(**options) as session, session.begin():
+        yield session
+        # Events of rolled-back savepoints have left the session: they are not routed.
+        events = [e for e in session.info.pop(OUTBOX_KEY, []) if e in session]
+        await bus.route(session, events)

@@ -162,7 +162,7 @@ def connection_field(
     name: str | None = None,
 ) -> Any:
     """A nested connection field, read for all parents of a level in one windowed query."""
-    node_class = functools.cache(lambda: _resolve_node(node))
+    node_class = functools.cache(lambda: resolve_node(node))
 
     async def resolve(
         root: Any,
@@ -212,8 +212,8 @@ def connection_field(
     )
 
 
-def _resolve_node(node: Any) -> Any:
-    # A lazy annotation (Annotated["Deal", strawberry.lazy(...)]) names a class of a module.
+def resolve_node(node: Any) -> Any:
+    """The class a type stands for: itself, or the class a `lazy` annotation names."""
     metadata = getattr(node, "__metadata__", None)
     if not metadata:
         return node
@@ -229,7 +229,7 @@ def lazy(name: str, module: str) -> Any:
 
 def to_one(node: Any, key: str, type_key: str, description: str) -> Any:
     """A to-one relation field: the row ``key`` names, through the request's loader."""
-    node_class = functools.cache(lambda: _resolve_node(node))
+    node_class = functools.cache(lambda: resolve_node(node))
 
     async def resolve(root: Any, info: Info) -> Any:
         return await load_node(info, node_class(), getattr(root, key))

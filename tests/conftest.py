@@ -22,8 +22,12 @@ from app.http.asgi import create_app
 from app.http.auth import issue_token
 from app.migrations import upgrade_to_head
 from app.settings import Settings
+from app.wiring import install as install_wiring
 from kernel.principal import Principal, PrincipalKind
 from schema.planner.statement import json_flavour
+
+# The suite is an entry point too: the kernel refuses to run unwired.
+install_wiring()
 
 ADMIN = Principal(subject="tests", kind=PrincipalKind.OPERATOR, role="admin")
 

@@ -14,10 +14,11 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kernel.audit import record_audit
+from kernel.bus import Topic, touch
 from kernel.crud import validation_errors
 from kernel.errors import ErrorCode, ServiceError, UserError
 from kernel.inputs import InputModel, partial
-from kernel.outbox import OUTBOX_KEY, WAKE_KEY, record_event
+from kernel.outbox import OUTBOX_KEY, record_event
 from kernel.principal import Principal
 from kernel.tables import table_of
 from models import utcnow
@@ -207,7 +208,7 @@ async def send_test_event(
     )
     session.add(delivery)
     await session.flush()
-    session.info[WAKE_KEY] = True
+    touch(session, Topic.DELIVERIES)
     return delivery
 
 
@@ -223,7 +224,7 @@ async def resend_delivery(
     delivery.finished_at = None
     delivery.lease_until = None
     record_audit(session, principal, "webhook_delivery.resent", "webhook_delivery", delivery.id)
-    session.info[WAKE_KEY] = True
+    touch(session, Topic.DELIVERIES)
     return delivery
 
 
@@ -251,5 +252,5 @@ async def recover_failed(
         endpoint_id,
         {"deliveries": {"old": None, "new": count}},
     )
-    session.info[WAKE_KEY] = True
+    touch(session, Topic.DELIVERIES)
     return count

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kernel.bus import Topic, touch
 from kernel.tables import table_of
-from models import Event
+from models.events import Event
 from models.integrations import Connection
 from models.webhooks import EndpointState, WebhookDelivery, WebhookEndpoint
 
@@ -106,14 +107,15 @@ def matches(patterns: Iterable[str], event_type: str) -> bool:
     return False
 
 
-async def route_events(session: AsyncSession, events: Sequence[Event]) -> int:
-    """Add one pending delivery per (event, enabled endpoint subscribed to it).
+async def route_events(session: AsyncSession, events: Sequence[Event]) -> None:
+    """Add one pending delivery per (event, enabled endpoint subscribed to it); the event bus's
+    router for webhooks. Dispatchers are told once the transaction commits.
 
     An endpoint that feeds a connection does not get the changes that came from that
     connection back, unless the connection asks for echoes.
     """
     if not events:
-        return 0
+        return
     await session.flush()  # the events get their outbox positions
     endpoints = table_of(WebhookEndpoint)
     connections = table_of(Connection)
@@ -141,20 +143,5 @@ async def route_events(session: AsyncSession, events: Sequence[Event]) -> int:
         and (echo or feeds is None or feeds != event.source_connection_id)
     ]
     session.add_all(deliveries)
-    return len(deliveries)
-
-
-# Called after a transaction that created deliveries commits: wakes the dispatcher of this
-# process (in-process delivery) or enqueues a wake-up job (arq workers).
-_wake_hooks: list[Callable[[], None]] = []
-
-
-def on_deliveries_committed(hook: Callable[[], None]) -> Callable[[], None]:
-    """Register ``hook``; returns a function that unregisters it."""
-    _wake_hooks.append(hook)
-    return lambda: _wake_hooks.remove(hook)
-
-
-def deliveries_committed() -> None:
-    for hook in list(_wake_hooks):
-        hook()
+    if deliveries:
+        touch(session, Topic.DELIVERIES)

@@ -20,6 +20,7 @@ from app.logs import configure_logging
 from app.migrations import upgrade_to_head
 from app.seed import is_empty, seed
 from app.settings import Environment, Settings, get_settings
+from app.wiring import install as install_wiring
 from kernel.errors import ServiceError
 from kernel.principal import Principal, PrincipalKind
 from kernel.tables import table_of
@@ -140,6 +141,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     cli_connectors.add_commands(commands)
     cli_bulk.add_commands(commands)
     args = parser.parse_args(argv)
+    install_wiring()
 
     settings = get_settings()
     # Everything that reads or writes rows needs the encryption keys (not `keys generate`).

@@ -35,8 +35,10 @@ from app.jobs.webhook_delivery import webhook_delivery
 from app.jobs.worker import automation_wake_hook
 from app.migrations import current_revision, head_revision
 from app.settings import Settings, get_settings
+from app.wiring import install as install_wiring
 from kernel.audit import current_client_ip
-from kernel.outbox import current_request_id, on_events_committed
+from kernel.bus import Topic, bus
+from kernel.outbox import current_request_id
 from resolvers.tickets.workflow import configure_workflow
 
 access_log = logging.getLogger("crm.access")
@@ -95,7 +97,7 @@ async def automation(
             yield
         return
     wake, pool = await automation_wake_hook(settings)
-    unregister = on_events_committed(wake)
+    unregister = bus.subscribe(Topic.EVENTS, wake)
     try:
         yield
     finally:
@@ -106,6 +108,7 @@ async def automation(
 def create_app(settings: Settings | None = None) -> Starlette:
     """The application for these settings, with its own engine and session factory."""
     settings = settings or get_settings()
+    install_wiring()
     # Production without explicit keys may build the app (tests do) but not start serving.
     missing_keys: MissingKeysError | None = None
     try:

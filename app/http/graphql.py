@@ -30,7 +30,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from strawberry.types import ExecutionResult
 
-from app.http import idempotency
+from app import idempotency
 from app.http.auth import AuthenticationError, authenticate_request
 from app.http.document_limits import document_size
 from app.http.graphiql import graphiql_page

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from app.http import idempotency
+from app import idempotency
 from app.http.auth import AuthenticationError, authenticate_request
 from app.settings import Settings
 from integrations.connections import inbound_secrets

@@ -15,7 +15,7 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.settings import Settings
-from kernel.outbox import on_events_committed
+from kernel.bus import Topic, bus
 from resolvers.campaigns.automation.engine import EngineSettings, process_pending
 from schema.campaigns.automation import conditions_filter
 
@@ -57,7 +57,7 @@ async def automation_in_process(
 ) -> AsyncIterator[None]:
     """For the app's lifetime: the engine in this process, woken by commits with events."""
     signal = asyncio.Event()
-    unregister = on_events_committed(signal.set)
+    unregister = bus.subscribe(Topic.EVENTS, signal.set)
     task = asyncio.create_task(run_automation_forever(settings, session_factory, signal))
     try:
         yield

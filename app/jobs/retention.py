@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.http.idempotency import purge_expired
+from app.idempotency import purge_expired
 from app.settings import Settings
 from integrations.inbound import purge_messages
 from kernel.principal import SYSTEM

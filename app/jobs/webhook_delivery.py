@@ -10,8 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.jobs.worker import dispatch_settings, wake_hook
 from app.settings import Settings
+from kernel.bus import Topic, bus
 from webhooks.dispatcher import Dispatcher
-from webhooks.routing import on_deliveries_committed
 
 
 @contextlib.asynccontextmanager
@@ -22,7 +22,7 @@ async def webhook_delivery(
     deliveries, or, with REDIS_URL, a wake-up job for the `crm worker` processes."""
     if settings.redis_url:
         wake, pool = await wake_hook(settings)
-        unregister = on_deliveries_committed(wake)
+        unregister = bus.subscribe(Topic.DELIVERIES, wake)
         try:
             yield
         finally:
@@ -30,7 +30,7 @@ async def webhook_delivery(
             await pool.aclose()
         return
     signal = asyncio.Event()
-    unregister = on_deliveries_committed(signal.set)
+    unregister = bus.subscribe(Topic.DELIVERIES, signal.set)
     dispatcher = Dispatcher(session_factory, dispatch_settings(settings))
     task = asyncio.create_task(dispatcher.run_forever(signal, settings.webhook_poll_seconds))
     try:

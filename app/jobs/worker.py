@@ -25,6 +25,7 @@ from app.jobs.automation import run_automation_once
 from app.jobs.pull import pull_once
 from app.jobs.sla import check_sla_once
 from app.settings import Settings, get_settings
+from app.wiring import install as install_wiring
 from webhooks.dispatcher import Dispatcher, DispatchSettings
 from webhooks.targets import parse_networks
 
@@ -78,6 +79,7 @@ async def run_bulk_jobs(ctx: dict[str, Any]) -> int:
 
 
 async def _startup(ctx: dict[str, Any]) -> None:
+    install_wiring()
     settings = get_settings()
     engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
     ctx["engine"] = engine
@@ -160,7 +162,7 @@ class WorkerSettings:
 
 
 async def wake_hook(settings: Settings) -> tuple[Callable[[], None], ArqRedis]:
-    """A hook for `on_deliveries_committed` that enqueues one wake-up job per burst."""
+    """A `Topic.DELIVERIES` listener that enqueues one wake-up job per burst."""
     pool = await create_pool(redis_settings(settings))
     tasks: set[asyncio.Task[Any]] = set()
 
@@ -179,7 +181,7 @@ async def wake_hook(settings: Settings) -> tuple[Callable[[], None], ArqRedis]:
 
 
 async def automation_wake_hook(settings: Settings) -> tuple[Callable[[], None], ArqRedis]:
-    """A hook for `on_events_committed` that enqueues one automation job per burst."""
+    """A `Topic.EVENTS` listener that enqueues one automation job per burst."""
     pool = await create_pool(redis_settings(settings))
     tasks: set[asyncio.Task[Any]] = set()
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any
 
 from sqlalchemy import Table
@@ -40,15 +39,6 @@ class EntityImport:
     default_match: str
     # Lookups that may create the missing related customer (`create_customers`).
     customer_lookups: tuple[str, ...] = field(default=())
-
-    @cached_property
-    def kinds(self) -> dict[str, Any]:
-        from resolvers.bulk.mapping import field_kinds
-
-        return field_kinds(self.rules.create_input)
-
-    def field_names(self) -> set[str]:
-        return set(self.kinds) | set(self.lookups)
 
     @property
     def table(self) -> Table:

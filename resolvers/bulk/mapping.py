@@ -51,7 +51,7 @@ def map_columns(
     ValueError when an explicit mapping names a field the type does not have, or when two
     columns feed one field.
     """
-    known = spec.field_names()
+    known = set(field_kinds(spec.rules.create_input)) | set(spec.lookups)
     fields: dict[str, str] = {}
     ignored: list[str] = []
     explicit = dict(explicit or {})
@@ -98,6 +98,7 @@ def _kind(annotation: Any) -> Any:
     return annotation
 
 
+@functools.cache
 def field_kinds(model: type[BaseModel]) -> dict[str, Any]:
     return {name: _kind(info.annotation) for name, info in model.model_fields.items()}
 
@@ -175,11 +176,12 @@ def _plan(spec: EntityImport, mapping: ColumnMapping) -> Plan:
     key = (spec.entity, tuple(mapping.fields.items()))
     plan = _PLANS.get(key)
     if plan is None:
+        kinds = field_kinds(spec.rules.create_input)
         plan = _PLANS[key] = [
             (
                 column,
                 target,
-                _unchanged if target in spec.lookups else converter(spec.kinds[target]),
+                _unchanged if target in spec.lookups else converter(kinds[target]),
                 target in spec.lookups,
             )
             for column, target in mapping.fields.items()

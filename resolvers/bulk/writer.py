@@ -16,10 +16,10 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from integrations.ownership import check_ownership
 from kernel.audit import record_audit
 from kernel.crud import validate_input
 from kernel.errors import ErrorCode, ServiceError, UserError
+from kernel.guards import check_write
 from kernel.outbox import record_event
 from kernel.principal import Principal
 from kernel.tables import json_value, row_to_dict
@@ -479,7 +479,7 @@ async def _update(batch: _Batch, row: _Row) -> bool:
         return False
     if batch.options.dry_run:
         return True
-    await check_ownership(batch.session, batch.principal, rules.entity, existing.id, changes)
+    await check_write(batch.session, batch.principal, rules.entity, existing.id, changes)
     namespace = SimpleNamespace(**current)
     previous = dict(existing._mapping)
     if rules.before_write is not None:

@@ -31,7 +31,7 @@ from schema.filters import (
 )
 from schema.ids import encode_id
 from schema.node import Node
-from schema.tickets.types import TicketPriority
+from schema.tickets.enums import TicketPriority
 
 AutomationRunStatus = strawberry.enum(AutomationRunStatusModel, name="AutomationRunStatus")
 AutomationActionType = strawberry.enum(

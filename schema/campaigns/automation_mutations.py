@@ -19,7 +19,7 @@ from schema.ids import decode_id
 from schema.inputs import UNSET, to_values
 from schema.permissions import requires
 from schema.services import node_pk, run_service
-from schema.tickets.types import TicketPriority
+from schema.tickets.enums import TicketPriority
 
 WRITE = [requires(Scope.CAMPAIGNS_WRITE)]
 

@@ -1,7 +1,9 @@
-"""Marketing mutations: campaign costs, segments, adding members, member status."""
+"""Writing campaigns and their members (create, update, trash, restore), and the marketing
+mutations: member status, campaign costs, segments, adding members."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -9,35 +11,36 @@ from typing import Any
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kernel.crud import set_deleted
+import models
 from kernel.errors import ErrorCode, InvalidArgumentError, ServiceError
 from kernel.principal import Principal
 from resolvers.campaigns import costs, members, segments
 from resolvers.campaigns.segments import SEGMENT_RULES
+from resolvers.campaigns.service import CAMPAIGN_MEMBER_RULES, CAMPAIGN_RULES
 from resolvers.campaigns.service import ExclusionReason as ExclusionReasonModel
+from schema.campaigns.inputs import (
+    CreateCampaignInput,
+    CreateCampaignMemberInput,
+    UpdateCampaignInput,
+    UpdateCampaignMemberInput,
+)
 from schema.campaigns.segments import Segment, SegmentEntityType, read_segment_filter
 from schema.campaigns.types import Campaign, CampaignMember, MemberStatus
 from schema.context import Info
 from schema.customers.types import ContactFilter
 from schema.errors import UserError
 from schema.filters import to_filter
-from schema.ids import decode_id_of, encode_id
+from schema.ids import encode_id
 from schema.inputs import UNSET
+from schema.mutations import create_row, set_row_deleted, update_row
 from schema.permissions import can_write
 from schema.services import node_pk, run_service
 
-WRITE = can_write("campaign")
+WRITE = can_write(CAMPAIGN_RULES.entity)
+WRITE_MEMBER = can_write(CAMPAIGN_MEMBER_RULES.entity)
 ExclusionReason = strawberry.enum(
     ExclusionReasonModel, name="MemberExclusionReason", description="Why a contact was left out."
 )
-
-
-def _pk(global_id: str, type_name: str, *path: str) -> Any:
-    """The primary key inside a global id; NOT_FOUND at ``path`` otherwise."""
-    try:
-        return decode_id_of(global_id, type_name, path[0])
-    except InvalidArgumentError as exc:
-        raise ServiceError.single(ErrorCode.NOT_FOUND, str(exc), *path) from exc
 
 
 @strawberry.input(description="A cost of a campaign, in its currency.")
@@ -113,28 +116,153 @@ def _values(input: Any, **ids: str) -> dict[str, Any]:
         if value is UNSET:
             continue
         if name in ids and value is not None:
-            value = _pk(value, ids[name], name)
+            value = node_pk(value, ids[name], name)
         values[name] = value.value if isinstance(value, SegmentEntityType) else value
     return values
 
 
-def _segment_payload(result: Any) -> SegmentPayload:
+def _segment_payload(result: models.Segment | list[UserError]) -> SegmentPayload:
     if isinstance(result, list):
         return SegmentPayload(segment=None, errors=result)
     return SegmentPayload(segment=Segment.from_row(result), errors=[])
 
 
-def _segment_id(id: strawberry.ID) -> Any:
+def _segment_id(id: strawberry.ID) -> uuid.UUID:
     return node_pk(id, "Segment")
+
+
+@strawberry.type(description="The Campaign as written, or the errors that stopped the write.")
+class CampaignPayload:
+    campaign: Campaign | None
+    errors: list[UserError]
+
+
+def _campaign_payload(result: models.Campaign | list[UserError]) -> CampaignPayload:
+    if isinstance(result, list):
+        return CampaignPayload(campaign=None, errors=result)
+    return CampaignPayload(campaign=Campaign.from_row(result), errors=[])
+
+
+@strawberry.type(description="The CampaignMember as written, or the errors that stopped the write.")
+class CampaignMemberPayload:
+    campaign_member: CampaignMember | None
+    errors: list[UserError]
+
+
+def _campaign_member_payload(
+    result: models.CampaignMember | list[UserError],
+) -> CampaignMemberPayload:
+    if isinstance(result, list):
+        return CampaignMemberPayload(campaign_member=None, errors=result)
+    return CampaignMemberPayload(campaign_member=CampaignMember.from_row(result), errors=[])
+
+
+@strawberry.type
+class CampaignMutation:
+    @strawberry.mutation(description="Create a Campaign.", permission_classes=WRITE)
+    async def create_campaign(self, info: Info, input: CreateCampaignInput) -> CampaignPayload:
+        return _campaign_payload(await create_row(info, CAMPAIGN_RULES, input))
+
+    @strawberry.mutation(
+        description="Change the given fields of a Campaign. With `expectedVersion`, refuse with "
+        "CONFLICT if it was changed meanwhile.",
+        permission_classes=WRITE,
+    )
+    async def update_campaign(
+        self,
+        info: Info,
+        id: strawberry.ID,
+        input: UpdateCampaignInput,
+        expected_version: int | None = None,
+    ) -> CampaignPayload:
+        return _campaign_payload(
+            await update_row(info, CAMPAIGN_RULES, "Campaign", id, input, expected_version)
+        )
+
+    @strawberry.mutation(
+        description="Move a Campaign to the trash (restorable).", permission_classes=WRITE
+    )
+    async def delete_campaign(
+        self, info: Info, id: strawberry.ID, expected_version: int | None = None
+    ) -> CampaignPayload:
+        return _campaign_payload(
+            await set_row_deleted(info, CAMPAIGN_RULES, "Campaign", id, True, expected_version)
+        )
+
+    @strawberry.mutation(
+        description="Bring a Campaign back from the trash.", permission_classes=WRITE
+    )
+    async def restore_campaign(self, info: Info, id: strawberry.ID) -> CampaignPayload:
+        return _campaign_payload(await set_row_deleted(info, CAMPAIGN_RULES, "Campaign", id, False))
+
+    @strawberry.mutation(description="Create a CampaignMember.", permission_classes=WRITE_MEMBER)
+    async def create_campaign_member(
+        self, info: Info, input: CreateCampaignMemberInput
+    ) -> CampaignMemberPayload:
+        return _campaign_member_payload(await create_row(info, CAMPAIGN_MEMBER_RULES, input))
+
+    @strawberry.mutation(
+        description="Change the given fields of a CampaignMember. With `expectedVersion`, refuse "
+        "with CONFLICT if it was changed meanwhile.",
+        permission_classes=WRITE_MEMBER,
+    )
+    async def update_campaign_member(
+        self,
+        info: Info,
+        id: strawberry.ID,
+        input: UpdateCampaignMemberInput,
+        expected_version: int | None = None,
+    ) -> CampaignMemberPayload:
+        return _campaign_member_payload(
+            await update_row(
+                info, CAMPAIGN_MEMBER_RULES, "CampaignMember", id, input, expected_version
+            )
+        )
+
+    @strawberry.mutation(
+        description="Move a CampaignMember to the trash (restorable).",
+        permission_classes=WRITE_MEMBER,
+    )
+    async def delete_campaign_member(
+        self, info: Info, id: strawberry.ID, expected_version: int | None = None
+    ) -> CampaignMemberPayload:
+        return _campaign_member_payload(
+            await set_row_deleted(
+                info, CAMPAIGN_MEMBER_RULES, "CampaignMember", id, True, expected_version
+            )
+        )
+
+    @strawberry.mutation(
+        description="Bring a CampaignMember back from the trash.", permission_classes=WRITE_MEMBER
+    )
+    async def restore_campaign_member(self, info: Info, id: strawberry.ID) -> CampaignMemberPayload:
+        return _campaign_member_payload(
+            await set_row_deleted(info, CAMPAIGN_MEMBER_RULES, "CampaignMember", id, False)
+        )
 
 
 @strawberry.type
 class MarketingMutation:
+    @strawberry.mutation(
+        description="Move a member to a status: the first time it reaches one is stamped "
+        "(`sentAt`, `respondedAt`, ...) and `campaign_member.<status>` is emitted besides "
+        "`campaign_member.updated`.",
+        permission_classes=WRITE,
+    )
+    async def update_campaign_member_status(
+        self, info: Info, id: strawberry.ID, status: MemberStatus
+    ) -> CampaignMemberPayload:
+        result = await run_service(
+            info,
+            lambda s, p: members.set_member_status(s, p, node_pk(id, "CampaignMember"), status),
+        )
+        return _campaign_member_payload(result)
+
     @strawberry.mutation(description="Record a campaign cost.", permission_classes=WRITE)
     async def add_campaign_cost(
         self, info: Info, input: AddCampaignCostInput
     ) -> CampaignCostPayload:
-        async def action(session: AsyncSession, principal: Principal) -> Any:
+        async def action(session: AsyncSession, principal: Principal) -> models.Campaign:
             data = _values(input, campaign_id="Campaign")
             return await costs.add_campaign_cost(session, principal, data)
 
@@ -155,7 +283,7 @@ class MarketingMutation:
 
     @strawberry.mutation(description="Save a new (dynamic) segment.", permission_classes=WRITE)
     async def create_segment(self, info: Info, input: CreateSegmentInput) -> SegmentPayload:
-        async def action(session: AsyncSession, principal: Principal) -> Any:
+        async def action(session: AsyncSession, principal: Principal) -> models.Segment:
             data = _values(input, owner_id="User")
             return await segments.create_segment(session, principal, data, read_segment_filter)
 
@@ -165,7 +293,7 @@ class MarketingMutation:
     async def update_segment(
         self, info: Info, id: strawberry.ID, input: UpdateSegmentInput
     ) -> SegmentPayload:
-        async def action(session: AsyncSession, principal: Principal) -> Any:
+        async def action(session: AsyncSession, principal: Principal) -> models.Segment:
             data = _values(input, owner_id="User")
             return await segments.update_segment(
                 session, principal, _segment_id(id), data, read_segment_filter
@@ -175,21 +303,13 @@ class MarketingMutation:
 
     @strawberry.mutation(description="Move a segment to the trash.", permission_classes=WRITE)
     async def delete_segment(self, info: Info, id: strawberry.ID) -> SegmentPayload:
-        return _segment_payload(
-            await run_service(
-                info, lambda s, p: set_deleted(s, p, SEGMENT_RULES, _segment_id(id), True)
-            )
-        )
+        return _segment_payload(await set_row_deleted(info, SEGMENT_RULES, "Segment", id, True))
 
     @strawberry.mutation(
         description="Bring a segment back from the trash.", permission_classes=WRITE
     )
     async def restore_segment(self, info: Info, id: strawberry.ID) -> SegmentPayload:
-        return _segment_payload(
-            await run_service(
-                info, lambda s, p: set_deleted(s, p, SEGMENT_RULES, _segment_id(id), False)
-            )
-        )
+        return _segment_payload(await set_row_deleted(info, SEGMENT_RULES, "Segment", id, False))
 
     @strawberry.mutation(
         description="Snapshot the records a segment selects now (of those you may see); it "
@@ -222,19 +342,19 @@ class MarketingMutation:
     async def add_campaign_members(
         self, info: Info, input: AddCampaignMembersInput
     ) -> AddCampaignMembersPayload:
-        async def action(session: AsyncSession, principal: Principal) -> Any:
-            campaign_id = _pk(input.campaign_id, "Campaign", "campaign_id")
+        async def action(session: AsyncSession, principal: Principal) -> members.AddedMembers:
+            campaign_id = node_pk(input.campaign_id, "Campaign", "campaign_id")
             selection = members.Selection(
                 contact_ids=None
                 if input.contact_ids in (None, UNSET)
                 else [
-                    _pk(item, "Contact", "contact_ids", str(index))
+                    node_pk(item, "Contact", "contact_ids", str(index))
                     for index, item in enumerate(input.contact_ids or [])
                 ],
                 filter=_contact_filter(input.filter),
                 segment_id=None
                 if input.segment_id in (None, UNSET)
-                else _pk(str(input.segment_id), "Segment", "segment_id"),
+                else node_pk(str(input.segment_id), "Segment", "segment_id"),
             )
             return await members.add_campaign_members(
                 session, principal, campaign_id, selection, read_segment_filter
@@ -268,30 +388,3 @@ def _contact_filter(value: Any) -> Any:
         return to_filter(value) or {}
     except InvalidArgumentError as exc:
         raise ServiceError.single(ErrorCode.VALIDATION, str(exc), "filter") from exc
-
-
-def marketing_mutations(update_member: Any) -> dict[str, Any]:
-    """`updateCampaignMemberStatus`, answering like ``update_member``."""
-    payload = update_member.type
-
-    async def update_campaign_member_status(
-        info: Info, id: strawberry.ID, status: MemberStatus
-    ) -> Any:
-        result = await run_service(
-            info,
-            lambda s, p: members.set_member_status(s, p, node_pk(id, "CampaignMember"), status),
-        )
-        if isinstance(result, list):
-            return payload(campaignMember=None, errors=result)
-        return payload(campaignMember=CampaignMember.from_row(result), errors=[])
-
-    update_campaign_member_status.__annotations__["return"] = payload
-    return {
-        "update_campaign_member_status": strawberry.mutation(
-            resolver=update_campaign_member_status,
-            description="Move a member to a status: the first time it reaches one is stamped "
-            "(`sentAt`, `respondedAt`, ...) and `campaign_member.<status>` is emitted besides "
-            "`campaign_member.updated`.",
-            permission_classes=WRITE,
-        )
-    }

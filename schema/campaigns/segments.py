@@ -1,9 +1,8 @@
-"""Segments, deal attribution and campaign performance."""
+"""Segments and campaign performance."""
 
 from __future__ import annotations
 
 import re
-import weakref
 from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
@@ -11,7 +10,6 @@ from enum import Enum
 from typing import Any
 
 import strawberry
-from aiodataloader import DataLoader
 from graphql import GraphQLInputType
 from graphql.utilities import coerce_input_value, validate_input_value
 from strawberry.scalars import JSON
@@ -19,10 +17,8 @@ from strawberry.types.arguments import convert_argument
 
 from kernel.errors import ErrorCode, InvalidArgumentError, ServiceError, UserError
 from kernel.filtering import Filter
-from kernel.loaders import Loaders
 from kernel.repository import count_rows
 from models import SegmentKind as SegmentKindModel
-from resolvers.campaigns.attribution import Attribution, attributions_by_deal_ids
 from resolvers.campaigns.performance import Performance, campaign_performance
 from resolvers.campaigns.segments import member_conditions
 from resolvers.graph import SPECS
@@ -195,45 +191,6 @@ class Segment(Node):
             return member_conditions(self.row, info.context.principal, read_segment_filter)
         except InvalidArgumentError as exc:
             raise bad_input(exc) from exc
-
-
-# --- attribution ---
-
-_ATTRIBUTIONS: weakref.WeakKeyDictionary[Loaders, DataLoader[Any, Attribution]] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def attribution_loader(info: Info) -> DataLoader[Any, Attribution]:
-    """The request's `AttributionByDealIdLoader`: all deals of a level in one query."""
-    loaders = info.context.loaders
-    loader = _ATTRIBUTIONS.get(loaders)
-    if loader is None:
-        factory = info.context.session_factory
-
-        async def batch(keys: list[Any]) -> list[Attribution]:
-            async with factory() as session:
-                return await attributions_by_deal_ids(session, keys)
-
-        loader = _ATTRIBUTIONS[loaders] = DataLoader(batch)
-    return loader
-
-
-@strawberry.type(description="The campaigns that touched a deal's people before it was created.")
-class DealAttribution:
-    attribution: strawberry.Private[Attribution]
-
-    @strawberry.field(description="The campaign of the earliest touch.")
-    async def first_touch(self, info: Info) -> Campaign | None:
-        return await load_node(info, Campaign, self.attribution.first_touch)
-
-    @strawberry.field(description="The campaign of the latest touch.")
-    async def last_touch(self, info: Info) -> Campaign | None:
-        return await load_node(info, Campaign, self.attribution.last_touch)
-
-
-async def deal_attribution(info: Info, deal_id: Any) -> DealAttribution:
-    return DealAttribution(attribution=await attribution_loader(info).load(deal_id))
 
 
 # --- performance ---

@@ -11,11 +11,14 @@ import strawberry
 from models import PurchaseKind as PurchaseKindModel
 from models import PurchaseStatus as PurchaseStatusModel
 from resolvers.graph import LINES_BY_PURCHASE
-from schema.connections import connection_field, order_input, to_one
+from schema.connections import connection_field, lazy, order_input, to_one
 from schema.customers.types import Customer, CustomerFilter
-from schema.deals.types import Deal, DealFilter
 from schema.filters import DateTimeFilter, DecimalFilter, IDFilter, StringFilter, enum_filter
 from schema.node import Node
+
+# Deals name their purchases and purchases their deal: the deal side is resolved lazily.
+_DEALS = "schema.deals.types"
+DealFilterT = lazy("DealFilter", _DEALS)
 
 PurchaseKind = strawberry.enum(PurchaseKindModel, name="PurchaseKind")
 PurchaseStatus = strawberry.enum(PurchaseStatusModel, name="PurchaseStatus")
@@ -40,7 +43,7 @@ class PurchaseFilter:
     created_at: DateTimeFilter | None = strawberry.UNSET
     deleted_at: DateTimeFilter | None = strawberry.UNSET
     customer: CustomerFilter | None = strawberry.UNSET
-    deal: DealFilter | None = strawberry.UNSET
+    deal: DealFilterT | None = strawberry.UNSET
     and_: list[PurchaseFilter] | None = strawberry.field(name="and", default=strawberry.UNSET)
     or_: list[PurchaseFilter] | None = strawberry.field(name="or", default=strawberry.UNSET)
     not_: PurchaseFilter | None = strawberry.field(name="not", default=strawberry.UNSET)
@@ -79,7 +82,7 @@ class Purchase(Node):
 
     customer = to_one(Customer, "customer_id", "customer", "Who bought.")
 
-    deal = to_one(Deal, "deal_id", "deal", "The won deal this order fulfils.")
+    deal = to_one(lazy("Deal", _DEALS), "deal_id", "deal", "The won deal this order fulfils.")
 
     lines = connection_field(
         LINES_BY_PURCHASE,

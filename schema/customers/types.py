@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
 import strawberry
 
@@ -11,7 +11,7 @@ from models import CreditStatus as CreditStatusModel
 from models import LifecycleStage as LifecycleStageModel
 from resolvers import graph
 from resolvers.privacy import mask_email, mask_phone
-from schema.connections import connection_field, order_input, to_one
+from schema.connections import connection_field, lazy, order_input, to_one
 from schema.context import Info
 from schema.filters import (
     BooleanFilter,
@@ -42,28 +42,24 @@ CustomerOrder = order_input("customer", "Customer")
 ContactOrder = order_input("contact", "Contact")
 
 
-def _lazy(name: str, module: str) -> Any:
-    return Annotated[name, strawberry.lazy(module)]
-
-
-DealT = _lazy("Deal", "schema.deals.types")
-DealFilterT = _lazy("DealFilter", "schema.deals.types")
-DealOrderT = _lazy("DealOrder", "schema.deals.types")
-TicketT = _lazy("Ticket", "schema.tickets.types")
-TicketFilterT = _lazy("TicketFilter", "schema.tickets.types")
-TicketOrderT = _lazy("TicketOrder", "schema.tickets.types")
-InteractionT = _lazy("Interaction", "schema.customers.interactions")
-InteractionFilterT = _lazy("InteractionFilter", "schema.customers.interactions")
-InteractionOrderT = _lazy("InteractionOrder", "schema.customers.interactions")
-PurchaseT = _lazy("Purchase", "schema.customers.purchases")
-PurchaseFilterT = _lazy("PurchaseFilter", "schema.customers.purchases")
-PurchaseOrderT = _lazy("PurchaseOrder", "schema.customers.purchases")
-CampaignT = _lazy("Campaign", "schema.campaigns.types")
-CampaignFilterT = _lazy("CampaignFilter", "schema.campaigns.types")
-CampaignOrderT = _lazy("CampaignOrder", "schema.campaigns.types")
-MemberT = _lazy("CampaignMember", "schema.campaigns.types")
-MemberFilterT = _lazy("CampaignMemberFilter", "schema.campaigns.types")
-MemberOrderT = _lazy("CampaignMemberOrder", "schema.campaigns.types")
+DealT = lazy("Deal", "schema.deals.types")
+DealFilterT = lazy("DealFilter", "schema.deals.types")
+DealOrderT = lazy("DealOrder", "schema.deals.types")
+TicketT = lazy("Ticket", "schema.tickets.types")
+TicketFilterT = lazy("TicketFilter", "schema.tickets.types")
+TicketOrderT = lazy("TicketOrder", "schema.tickets.types")
+InteractionT = lazy("Interaction", "schema.customers.interactions")
+InteractionFilterT = lazy("InteractionFilter", "schema.customers.interactions")
+InteractionOrderT = lazy("InteractionOrder", "schema.customers.interactions")
+PurchaseT = lazy("Purchase", "schema.customers.purchases")
+PurchaseFilterT = lazy("PurchaseFilter", "schema.customers.purchases")
+PurchaseOrderT = lazy("PurchaseOrder", "schema.customers.purchases")
+CampaignT = lazy("Campaign", "schema.campaigns.types")
+CampaignFilterT = lazy("CampaignFilter", "schema.campaigns.types")
+CampaignOrderT = lazy("CampaignOrder", "schema.campaigns.types")
+MemberT = lazy("CampaignMember", "schema.campaigns.types")
+MemberFilterT = lazy("CampaignMemberFilter", "schema.campaigns.types")
+MemberOrderT = lazy("CampaignMemberOrder", "schema.campaigns.types")
 
 
 DealListFilter = some_or_none("DealListFilter", DealFilterT, "related record")
@@ -176,9 +172,9 @@ class Customer(Node):
 
     contacts = connection_field(
         graph.CONTACTS_BY_CUSTOMER,
-        _lazy("Contact", "schema.customers.types"),
-        _lazy("ContactFilter", "schema.customers.types"),
-        _lazy("ContactOrder", "schema.customers.types"),
+        lazy("Contact", "schema.customers.types"),
+        lazy("ContactFilter", "schema.customers.types"),
+        lazy("ContactOrder", "schema.customers.types"),
         "last_name",
         "People at this customer.",
     )

@@ -19,6 +19,7 @@ from resolvers.graph import (
 from schema.connections import connection_field, lazy, load_node, order_input, to_one
 from schema.context import Info
 from schema.customers.types import Contact, ContactFilter, Customer, CustomerFilter
+from schema.deals.attribution import DealAttribution, deal_attribution
 from schema.deals.catalog import (
     DealLineItem,
     DealLineItemFilter,
@@ -54,7 +55,6 @@ StageOrder = order_input("stage", "Stage")
 PipelineOrder = order_input("pipeline", "Pipeline")
 StageChangeOrder = order_input("deal_stage_change", "DealStageChange")
 CampaignT = Annotated["Campaign", strawberry.lazy("schema.campaigns.types")]  # type: ignore[name-defined]  # noqa: F821
-DealAttributionT = Annotated["DealAttribution", strawberry.lazy("schema.campaigns.segments")]  # type: ignore[name-defined]  # noqa: F821
 CampaignFilterT = Annotated["CampaignFilter", strawberry.lazy("schema.campaigns.types")]  # type: ignore[name-defined]  # noqa: F821
 
 
@@ -202,9 +202,7 @@ class Deal(Node):
         "came first and last before the deal was created.",
         permission_classes=can_read("campaign"),
     )
-    async def attribution(self, info: Info) -> DealAttributionT:
-        from schema.campaigns.segments import deal_attribution
-
+    async def attribution(self, info: Info) -> DealAttribution:
         return await deal_attribution(info, self.pk)
 
     purchases = connection_field(

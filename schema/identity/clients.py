@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, TypeVar
 
 import strawberry
 
@@ -17,7 +16,6 @@ from schema.node import Node
 from schema.permissions import requires
 from schema.services import node_pk, run_service
 
-T = TypeVar("T")
 ApiClientOrder = order_input("api_client", "ApiClient")
 CAN_MANAGE = [requires(Scope.CLIENTS_MANAGE)]
 
@@ -80,29 +78,6 @@ def _with_secret(result: service.IssuedSecret | list[UserError]) -> ApiClientSec
     return ApiClientSecretPayload(api_client=client, secret=result.secret, errors=[])
 
 
-async def create_api_client(info: Info, input: CreateApiClientInput) -> ApiClientSecretPayload:
-    result = await run_service(
-        info, lambda s, p: service.create_api_client(s, p, input.name, input.scopes)
-    )
-    return _with_secret(result)
-
-
-async def rotate_api_client_secret(info: Info, id: strawberry.ID) -> ApiClientSecretPayload:
-    result = await run_service(
-        info, lambda s, p: service.rotate_api_client_secret(s, p, node_pk(id, "ApiClient"))
-    )
-    return _with_secret(result)
-
-
-async def revoke_api_client(info: Info, id: strawberry.ID) -> ApiClientPayload:
-    result = await run_service(
-        info, lambda s, p: service.revoke_api_client(s, p, node_pk(id, "ApiClient"))
-    )
-    if isinstance(result, list):
-        return ApiClientPayload(api_client=None, errors=result)
-    return ApiClientPayload(api_client=ApiClient.from_row(result), errors=[])
-
-
 API_CLIENTS = list_field(
     "api_client",
     ApiClient,
@@ -112,20 +87,41 @@ API_CLIENTS = list_field(
     "API clients of partner systems, revoked ones included.",
 )
 
-API_CLIENT_MUTATIONS: dict[str, Any] = {
-    "create_api_client": strawberry.mutation(
-        resolver=create_api_client,
-        permission_classes=CAN_MANAGE,
+
+@strawberry.type
+class ApiClientMutation:
+    @strawberry.mutation(
         description="Register a partner system; the payload holds its secret, shown once.",
-    ),
-    "rotate_api_client_secret": strawberry.mutation(
-        resolver=rotate_api_client_secret,
         permission_classes=CAN_MANAGE,
+    )
+    async def create_api_client(
+        self, info: Info, input: CreateApiClientInput
+    ) -> ApiClientSecretPayload:
+        result = await run_service(
+            info, lambda s, p: service.create_api_client(s, p, input.name, input.scopes)
+        )
+        return _with_secret(result)
+
+    @strawberry.mutation(
         description="Issue a new secret (shown once); the old one stops working at once.",
-    ),
-    "revoke_api_client": strawberry.mutation(
-        resolver=revoke_api_client,
         permission_classes=CAN_MANAGE,
+    )
+    async def rotate_api_client_secret(
+        self, info: Info, id: strawberry.ID
+    ) -> ApiClientSecretPayload:
+        result = await run_service(
+            info, lambda s, p: service.rotate_api_client_secret(s, p, node_pk(id, "ApiClient"))
+        )
+        return _with_secret(result)
+
+    @strawberry.mutation(
         description="Revoke a client: no new tokens, and its tokens are refused from now on.",
-    ),
-}
+        permission_classes=CAN_MANAGE,
+    )
+    async def revoke_api_client(self, info: Info, id: strawberry.ID) -> ApiClientPayload:
+        result = await run_service(
+            info, lambda s, p: service.revoke_api_client(s, p, node_pk(id, "ApiClient"))
+        )
+        if isinstance(result, list):
+            return ApiClientPayload(api_client=None, errors=result)
+        return ApiClientPayload(api_client=ApiClient.from_row(result), errors=[])

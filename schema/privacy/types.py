@@ -2,29 +2,31 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from datetime import datetime
-from typing import Any, TypeVar
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.scalars import JSON
 
-from kernel.errors import ErrorCode, InvalidArgumentError, ServiceError
+import models
+from kernel.errors import InvalidArgumentError
 from kernel.permissions import Scope
 from kernel.principal import Principal
-from kernel.unit_of_work import unit_of_work
-from resolvers.privacy.consents import record_consent
-from resolvers.privacy.erasure import erase_personal_data
+from resolvers.privacy import consents as consent_service
+from resolvers.privacy import erasure
 from resolvers.privacy.export import export_personal_data
+from schema.connections import lazy, resolve_node
 from schema.context import Info
-from schema.customers.types import Contact
-from schema.errors import UserError, bad_input, user_errors
+from schema.errors import UserError, bad_input
 from schema.ids import decode_id_of
 from schema.permissions import can_write, requires
 from schema.privacy.consents import Consent, ConsentPurpose
+from schema.services import node_pk, run_service
 
-T = TypeVar("T")
+# Contacts show their consents (this package): the contact side is resolved lazily.
+ContactT = lazy("Contact", "schema.customers.types")
+
 CAN_MANAGE = [requires(Scope.PRIVACY_MANAGE)]
 
 
@@ -46,7 +48,7 @@ class RecordConsentPayload:
 
 @strawberry.type(description="The anonymized contact, or why nothing was erased.")
 class ErasePersonalDataPayload:
-    contact: Contact | None
+    contact: ContactT | None
     errors: list[UserError]
 
 
@@ -60,52 +62,47 @@ class PersonalDataExport:
     )
 
 
-def _contact_pk(global_id: str, argument: str) -> Any:
-    try:
-        return decode_id_of(global_id, "Contact", argument)
-    except InvalidArgumentError as exc:
-        raise ServiceError.single(ErrorCode.NOT_FOUND, str(exc), argument) from exc
-
-
-async def _run(
-    info: Info,
-    action: Callable[[AsyncSession, Principal], Awaitable[T]],
-    prefix: tuple[str, ...] = ("input",),
-) -> T | list[UserError]:
-    try:
-        async with unit_of_work(info.context.session_factory) as session:
-            return await action(session, info.context.principal)
-    except ServiceError as exc:
-        return user_errors(exc.errors, prefix)
-
-
-async def record_consent_mutation(info: Info, input: RecordConsentInput) -> RecordConsentPayload:
-    def action(session: AsyncSession, principal: Principal) -> Awaitable[Any]:
-        data = {
-            "contact_id": _contact_pk(input.contact_id, "contact_id"),
-            "purpose": input.purpose,
-            "granted": input.granted,
-            "source": input.source,
-        }
-        return record_consent(session, principal, data)
-
-    result = await _run(info, action)
-    if isinstance(result, list):
-        return RecordConsentPayload(consent=None, errors=result)
-    return RecordConsentPayload(consent=Consent.from_row(result), errors=[])
-
-
-async def erase_personal_data_mutation(
-    info: Info, contact_id: strawberry.ID
-) -> ErasePersonalDataPayload:
-    result = await _run(
-        info,
-        lambda s, p: erase_personal_data(s, p, _contact_pk(contact_id, "contactId")),
-        prefix=(),
+@strawberry.type
+class PrivacyMutation:
+    @strawberry.mutation(
+        description="Record a consent given or withdrawn. The marketing-email consent also "
+        "sets the contact's `marketingOptIn`.",
+        permission_classes=can_write("contact"),
     )
-    if isinstance(result, list):
-        return ErasePersonalDataPayload(contact=None, errors=result)
-    return ErasePersonalDataPayload(contact=Contact.from_row(result), errors=[])
+    async def record_consent(self, info: Info, input: RecordConsentInput) -> RecordConsentPayload:
+        def action(session: AsyncSession, principal: Principal) -> Awaitable[models.Consent]:
+            data = {
+                "contact_id": node_pk(input.contact_id, "Contact", "contact_id"),
+                "purpose": input.purpose,
+                "granted": input.granted,
+                "source": input.source,
+            }
+            return consent_service.record_consent(session, principal, data)
+
+        result = await run_service(info, action)
+        if isinstance(result, list):
+            return RecordConsentPayload(consent=None, errors=result)
+        return RecordConsentPayload(consent=Consent.from_row(result), errors=[])
+
+    @strawberry.mutation(
+        description="Anonymize a contact everywhere (GDPR right to erasure): names, email and "
+        "phone in every record, event and audit entry about them. Deal amounts and purchases "
+        "stay. Emits `contact.erased`. Refused (INVALID_STATE) when already erased.",
+        permission_classes=CAN_MANAGE,
+    )
+    async def erase_personal_data(
+        self, info: Info, contact_id: strawberry.ID
+    ) -> ErasePersonalDataPayload:
+        result = await run_service(
+            info,
+            lambda s, p: erasure.erase_personal_data(
+                s, p, node_pk(contact_id, "Contact", "contactId")
+            ),
+            at=(),
+        )
+        if isinstance(result, list):
+            return ErasePersonalDataPayload(contact=None, errors=result)
+        return ErasePersonalDataPayload(contact=resolve_node(ContactT).from_row(result), errors=[])
 
 
 async def resolve_export(info: Info, contact_id: strawberry.ID) -> PersonalDataExport | None:
@@ -113,7 +110,7 @@ async def resolve_export(info: Info, contact_id: strawberry.ID) -> PersonalDataE
         pk = decode_id_of(contact_id, "Contact", "contactId")
     except InvalidArgumentError as exc:
         raise bad_input(exc) from exc
-    result = await _run(info, lambda s, p: export_personal_data(s, p, pk), prefix=())
+    result = await run_service(info, lambda s, p: export_personal_data(s, p, pk), at=())
     if isinstance(result, list):
         return None  # as if it did not exist
     return PersonalDataExport(
@@ -129,19 +126,3 @@ EXPORT_PERSONAL_DATA = strawberry.field(
     description="Everything held about a contact, as one JSON document (privacy:manage); "
     "null if there is no such contact. The export is audited.",
 )
-
-PRIVACY_MUTATIONS: dict[str, Any] = {
-    "record_consent": strawberry.mutation(
-        resolver=record_consent_mutation,
-        permission_classes=can_write("contact"),
-        description="Record a consent given or withdrawn. The marketing-email consent also "
-        "sets the contact's `marketingOptIn`.",
-    ),
-    "erase_personal_data": strawberry.mutation(
-        resolver=erase_personal_data_mutation,
-        permission_classes=CAN_MANAGE,
-        description="Anonymize a contact everywhere (GDPR right to erasure): names, email and "
-        "phone in every record, event and audit entry about them. Deal amounts and purchases "
-        "stay. Emits `contact.erased`. Refused (INVALID_STATE) when already erased.",
-    ),
-}

@@ -27,7 +27,7 @@ from schema.customers.types import Customer
 from schema.errors import bad_input
 from schema.ids import decode_id_of, encode_id
 from schema.permissions import can_read
-from schema.tickets.types import TicketChannel, TicketPriority, TicketStatus
+from schema.tickets.enums import TicketChannel, TicketPriority, TicketStatus
 
 R = TypeVar("R")
 MAX_CUSTOMERS = 100

@@ -18,7 +18,7 @@ from schema.context import Info
 from schema.filters import BooleanFilter, DateTimeFilter, IDFilter, StringFilter
 from schema.node import Node
 from schema.permissions import can_read
-from schema.tickets.types import TicketPriority
+from schema.tickets.enums import TicketPriority
 
 SlaTargetKind = strawberry.enum(
     SlaTargetKindModel, name="SlaTargetKind", description="Which target of an SLA."

@@ -3,31 +3,29 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
 from datetime import date
-from typing import Any
 
 import strawberry
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from kernel.errors import ErrorCode, InvalidArgumentError, ServiceError
+import models
 from kernel.permissions import Scope
-from kernel.principal import Principal
-from kernel.unit_of_work import unit_of_work
 from models import TicketAssignment as TicketAssignmentModel
+from resolvers.tickets import satisfaction, teams
 from resolvers.tickets.calendars import CALENDAR_RULES, delete_calendar
 from resolvers.tickets.policies import POLICY_RULES
-from resolvers.tickets.satisfaction import rate_ticket
-from resolvers.tickets.teams import set_team_ticket_assignment
 from schema.context import Info
-from schema.errors import UserError, user_errors
+from schema.errors import UserError
 from schema.identity.users import Team, TicketAssignment
-from schema.ids import decode_id_of
-from schema.inputs import UNSET, update_input
-from schema.mutations import entity_mutations
+from schema.inputs import UNSET
+from schema.mutations import create_row, set_row_deleted, update_row
 from schema.permissions import can_write, requires
+from schema.services import node_pk, run_service
+from schema.tickets.enums import TicketPriority
+from schema.tickets.mutations import WRITE_TICKET, TicketPayload, ticket_payload
 from schema.tickets.sla import BusinessCalendar, SlaPolicy
-from schema.tickets.types import Ticket, TicketPriority
+
+WRITE_CALENDAR = can_write(CALENDAR_RULES.entity)
+WRITE_POLICY = can_write(POLICY_RULES.entity)
 
 
 @strawberry.input(description="A weekly working period, in the calendar's time zone.")
@@ -79,12 +77,21 @@ class CreateSlaPolicyInput:
     )
 
 
-UpdateBusinessCalendarInput = update_input(
-    CreateBusinessCalendarInput, "UpdateBusinessCalendarInput", "Changes to a business calendar."
-)
-UpdateSlaPolicyInput = update_input(
-    CreateSlaPolicyInput, "UpdateSlaPolicyInput", "Changes to an SLA policy."
-)
+@strawberry.input(description="Changes to a business calendar.")
+class UpdateBusinessCalendarInput:
+    name: str | None = UNSET
+    time_zone: str | None = UNSET
+    working_hours: list[WorkingPeriodInput] | None = UNSET
+    holidays: list[date] | None = UNSET
+
+
+@strawberry.input(description="Changes to an SLA policy.")
+class UpdateSlaPolicyInput:
+    name: str | None = UNSET
+    customer_tier: str | None = UNSET
+    calendar_id: strawberry.ID | None = UNSET
+    active: bool | None = UNSET
+    targets: list[SlaTargetInput] | None = UNSET
 
 
 @strawberry.type(description="The team as written, or the errors that stopped the write.")
@@ -93,94 +100,146 @@ class TeamPayload:
     errors: list[UserError]
 
 
-def _pk(global_id: str, type_name: str, argument: str) -> Any:
-    try:
-        return decode_id_of(global_id, type_name, argument)
-    except InvalidArgumentError as exc:
-        raise ServiceError.single(ErrorCode.NOT_FOUND, str(exc), argument) from exc
+@strawberry.type(
+    description="The BusinessCalendar as written, or the errors that stopped the write."
+)
+class BusinessCalendarPayload:
+    business_calendar: BusinessCalendar | None
+    errors: list[UserError]
 
 
-async def _apply(info: Info, action: Any) -> Any:
-    """The written row, or the payload errors (paths in argument names) of a refusal."""
-    try:
-        async with unit_of_work(info.context.session_factory) as session:
-            return await action(session, info.context.principal)
-    except ServiceError as exc:
-        return user_errors(exc.errors, ())
+def _business_calendar_payload(
+    result: models.BusinessCalendar | list[UserError],
+) -> BusinessCalendarPayload:
+    if isinstance(result, list):
+        return BusinessCalendarPayload(business_calendar=None, errors=result)
+    return BusinessCalendarPayload(business_calendar=BusinessCalendar.from_row(result), errors=[])
 
 
-def _mutation(resolver: Any, payload: Any, description: str, allowed: Any) -> Any:
-    resolver.__annotations__["return"] = payload
-    return strawberry.mutation(
-        resolver=resolver, description=description, permission_classes=allowed
+@strawberry.type(description="The SlaPolicy as written, or the errors that stopped the write.")
+class SlaPolicyPayload:
+    sla_policy: SlaPolicy | None
+    errors: list[UserError]
+
+
+def _sla_policy_payload(result: models.SlaPolicy | list[UserError]) -> SlaPolicyPayload:
+    if isinstance(result, list):
+        return SlaPolicyPayload(sla_policy=None, errors=result)
+    return SlaPolicyPayload(sla_policy=SlaPolicy.from_row(result), errors=[])
+
+
+def _team_payload(result: models.Team | list[UserError]) -> TeamPayload:
+    if isinstance(result, list):
+        return TeamPayload(team=None, errors=result)
+    return TeamPayload(team=Team.from_row(result), errors=[])
+
+
+@strawberry.type
+class ServiceDeskMutation:
+    @strawberry.mutation(
+        description="Create a BusinessCalendar.", permission_classes=WRITE_CALENDAR
     )
+    async def create_business_calendar(
+        self, info: Info, input: CreateBusinessCalendarInput
+    ) -> BusinessCalendarPayload:
+        return _business_calendar_payload(await create_row(info, CALENDAR_RULES, input))
 
-
-def service_desk_mutations(update_ticket: Any) -> dict[str, Any]:
-    """The service desk's mutation fields; `rateTicket` answers like ``update_ticket``."""
-    fields: dict[str, Any] = {}
-    fields.update(
-        entity_mutations(
-            CALENDAR_RULES,
-            BusinessCalendar,
-            CreateBusinessCalendarInput,
-            UpdateBusinessCalendarInput,
+    @strawberry.mutation(
+        description="Change the given fields of a BusinessCalendar. With `expectedVersion`, "
+        "refuse with CONFLICT if it was changed meanwhile.",
+        permission_classes=WRITE_CALENDAR,
+    )
+    async def update_business_calendar(
+        self,
+        info: Info,
+        id: strawberry.ID,
+        input: UpdateBusinessCalendarInput,
+        expected_version: int | None = None,
+    ) -> BusinessCalendarPayload:
+        return _business_calendar_payload(
+            await update_row(info, CALENDAR_RULES, "BusinessCalendar", id, input, expected_version)
         )
+
+    @strawberry.mutation(description="Create a SlaPolicy.", permission_classes=WRITE_POLICY)
+    async def create_sla_policy(self, info: Info, input: CreateSlaPolicyInput) -> SlaPolicyPayload:
+        return _sla_policy_payload(await create_row(info, POLICY_RULES, input))
+
+    @strawberry.mutation(
+        description="Change the given fields of a SlaPolicy. With `expectedVersion`, refuse with "
+        "CONFLICT if it was changed meanwhile.",
+        permission_classes=WRITE_POLICY,
     )
-    fields.update(
-        entity_mutations(POLICY_RULES, SlaPolicy, CreateSlaPolicyInput, UpdateSlaPolicyInput)
+    async def update_sla_policy(
+        self,
+        info: Info,
+        id: strawberry.ID,
+        input: UpdateSlaPolicyInput,
+        expected_version: int | None = None,
+    ) -> SlaPolicyPayload:
+        return _sla_policy_payload(
+            await update_row(info, POLICY_RULES, "SlaPolicy", id, input, expected_version)
+        )
+
+    @strawberry.mutation(
+        description="Move a SlaPolicy to the trash (restorable).", permission_classes=WRITE_POLICY
     )
-    calendar_payload = fields["update_business_calendar"].type
-    ticket_payload = update_ticket.type
+    async def delete_sla_policy(
+        self, info: Info, id: strawberry.ID, expected_version: int | None = None
+    ) -> SlaPolicyPayload:
+        return _sla_policy_payload(
+            await set_row_deleted(info, POLICY_RULES, "SlaPolicy", id, True, expected_version)
+        )
 
-    def answer(payload: Any, node: Any, field: str, result: Any) -> Any:
-        if isinstance(result, list):
-            return payload(**{field: None, "errors": result})
-        return payload(**{field: node.from_row(result), "errors": []})
+    @strawberry.mutation(
+        description="Bring a SlaPolicy back from the trash.", permission_classes=WRITE_POLICY
+    )
+    async def restore_sla_policy(self, info: Info, id: strawberry.ID) -> SlaPolicyPayload:
+        return _sla_policy_payload(
+            await set_row_deleted(info, POLICY_RULES, "SlaPolicy", id, False)
+        )
 
-    async def delete_business_calendar(info: Info, id: strawberry.ID) -> Any:
-        def action(session: AsyncSession, principal: Principal) -> Awaitable[Any]:
-            return delete_calendar(session, principal, _pk(id, "BusinessCalendar", "id"))
+    @strawberry.mutation(
+        description="Delete a business calendar that no SLA policy uses.",
+        permission_classes=WRITE_CALENDAR,
+    )
+    async def delete_business_calendar(
+        self, info: Info, id: strawberry.ID
+    ) -> BusinessCalendarPayload:
+        result = await run_service(
+            info,
+            lambda s, p: delete_calendar(s, p, node_pk(id, "BusinessCalendar")),
+            at=(),
+        )
+        return _business_calendar_payload(result)
 
-        result = await _apply(info, action)
-        return answer(calendar_payload, BusinessCalendar, "businessCalendar", result)
+    @strawberry.mutation(
+        description="Record the customer's satisfaction (1 to 5, with an optional comment) with "
+        "a resolved or closed ticket; rating again replaces it. Emits `ticket.rated`.",
+        permission_classes=WRITE_TICKET,
+    )
+    async def rate_ticket(
+        self, info: Info, id: strawberry.ID, rating: int, comment: str | None = None
+    ) -> TicketPayload:
+        result = await run_service(
+            info,
+            lambda s, p: satisfaction.rate_ticket(s, p, node_pk(id, "Ticket"), rating, comment),
+            at=(),
+        )
+        return ticket_payload(result)
 
-    async def rate_ticket_(
-        info: Info, id: strawberry.ID, rating: int, comment: str | None = None
-    ) -> Any:
-        def action(session: AsyncSession, principal: Principal) -> Awaitable[Any]:
-            return rate_ticket(session, principal, _pk(id, "Ticket", "id"), rating, comment)
-
-        return answer(ticket_payload, Ticket, "ticket", await _apply(info, action))
-
-    async def set_team_ticket_assignment_(
-        info: Info, team_id: strawberry.ID, mode: TicketAssignment
+    @strawberry.mutation(
+        description="How a team's new tickets without an assignee find one (service:manage).",
+        permission_classes=[requires(Scope.SERVICE_MANAGE)],
+    )
+    async def set_team_ticket_assignment(
+        self, info: Info, team_id: strawberry.ID, mode: TicketAssignment
     ) -> TeamPayload:
-        def action(session: AsyncSession, principal: Principal) -> Awaitable[Any]:
-            team = _pk(team_id, "Team", "team_id")
-            return set_team_ticket_assignment(session, principal, team, TicketAssignmentModel(mode))
-
-        result = await _apply(info, action)
-        return answer(TeamPayload, Team, "team", result)  # type: ignore[no-any-return]
-
-    return fields | {
-        "delete_business_calendar": _mutation(
-            delete_business_calendar,
-            calendar_payload,
-            "Delete a business calendar that no SLA policy uses.",
-            can_write("business_calendar"),
-        ),
-        "rate_ticket": _mutation(
-            rate_ticket_,
-            ticket_payload,
-            "Record the customer's satisfaction (1 to 5, with an optional comment) with a "
-            "resolved or closed ticket; rating again replaces it. Emits `ticket.rated`.",
-            can_write("ticket"),
-        ),
-        "set_team_ticket_assignment": _mutation(
-            set_team_ticket_assignment_,
-            TeamPayload,
-            "How a team's new tickets without an assignee find one (service:manage).",
-            [requires(Scope.SERVICE_MANAGE)],
-        ),
-    }
+        mode_ = TicketAssignmentModel(mode)
+        result = await run_service(
+            info,
+            lambda s, p: teams.set_team_ticket_assignment(
+                s, p, node_pk(team_id, "Team", "team_id"), mode_
+            ),
+            at=(),
+        )
+        return _team_payload(result)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Any
 
 import strawberry
 
@@ -25,13 +25,9 @@ from schema.filters import (
 from schema.identity.users import Team, TeamFilter, User, UserFilter
 from schema.node import Node
 from schema.permissions import can_read
+from schema.tickets.enums import TicketChannel, TicketPriority, TicketStatus
+from schema.tickets.sla import TicketSla, ticket_sla
 
-if TYPE_CHECKING:
-    from schema.tickets.sla import TicketSla
-
-TicketStatus = strawberry.enum(TicketStatusModel, name="TicketStatus")
-TicketPriority = strawberry.enum(TicketPriorityModel, name="TicketPriority")
-TicketChannel = strawberry.enum(TicketChannelModel, name="TicketChannel")
 TicketStatusFilter = enum_filter(TicketStatusModel, "TicketStatusFilter")
 TicketPriorityFilter = enum_filter(TicketPriorityModel, "TicketPriorityFilter")
 TicketChannelFilter = enum_filter(TicketChannelModel, "TicketChannelFilter")
@@ -145,9 +141,7 @@ class Ticket(Node):
     team = to_one(Team, "team_id", "team", "The team it is given to.")
 
     @strawberry.field(description="Service-level timers: due times, breaches, time remaining.")
-    def sla(self) -> Annotated[TicketSla, strawberry.lazy("schema.tickets.sla")]:
-        from schema.tickets.sla import ticket_sla
-
+    def sla(self) -> TicketSla:
         return ticket_sla(self)
 
     comments = connection_field(

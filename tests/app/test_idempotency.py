@@ -18,7 +18,7 @@ import uvicorn
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.http import idempotency
+from app import idempotency
 from app.jobs.retention import purge_once
 from app.settings import Settings
 from kernel.tables import table_of

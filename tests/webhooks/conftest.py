@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import update
 
+from kernel.bus import Topic, bus
 from kernel.principal import SYSTEM
 from kernel.tables import table_of
 from kernel.unit_of_work import unit_of_work
@@ -18,7 +19,6 @@ from models.webhooks import WebhookDelivery
 from tests.webhooks.receiver import Receiver, running
 from webhooks.dispatcher import Dispatcher, DispatchSettings
 from webhooks.endpoints import TargetPolicy, create_endpoint
-from webhooks.routing import on_deliveries_committed
 from webhooks.targets import parse_networks
 
 LOOPBACK = TargetPolicy(allow_http=True, allowed_networks=parse_networks(["127.0.0.0/8"]))
@@ -68,7 +68,7 @@ async def make_everything_due(session_factory: Any) -> None:
 async def delivering(dispatcher: Dispatcher) -> AsyncIterator[None]:
     """The dispatcher delivering continuously, woken by each commit, until the block ends."""
     wake = asyncio.Event()
-    unregister = on_deliveries_committed(wake.set)
+    unregister = bus.subscribe(Topic.DELIVERIES, wake.set)
     task = asyncio.create_task(dispatcher.run_forever(wake, poll_seconds=0.2))
     try:
         yield

@@ -15,10 +15,10 @@ from pydantic import Field, ValidationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kernel.bus import Topic, touch
 from kernel.crud import EntityRules, create_entity, update_entity, validation_errors
 from kernel.errors import ErrorCode, ServiceError, UserError
 from kernel.inputs import InputModel, Name
-from kernel.outbox import WAKE_KEY
 from kernel.permissions import WRITE_SCOPES, Scope, has_scope
 from kernel.principal import Principal
 from kernel.tables import table_of
@@ -376,5 +376,5 @@ async def _notify(session: AsyncSession, event: Event, endpoint_id: uuid.UUID) -
     )
     session.add(delivery)
     await session.flush()
-    session.info[WAKE_KEY] = True
+    touch(session, Topic.DELIVERIES)
     return {"delivery_id": str(delivery.id)}
