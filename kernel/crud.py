@@ -1,4 +1,7 @@
-"""The write path every entity shares: validate, check references, write, record the event."""
+"""The write path every entity shares: validate, check references, write, record the event.
+
+The bulk import writes rows set-wise but runs the same per-record steps: `changed_values`,
+`start_update`, `prepare_write` and `finish_write` are shared by both writers."""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import configure_mappers
 from sqlmodel import SQLModel
 
 from kernel.audit import record_audit
@@ -23,15 +27,53 @@ from kernel.visibility import row_filter
 from models.base import utcnow
 
 M = TypeVar("M", bound=SQLModel)
-Hook = Callable[[AsyncSession, Principal, Any, dict[str, Any], Any | None], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Change(Generic[M]):
+    """One record's write, as the entity's hooks see it.
+
+    ``row`` is the record: in ``before_write`` it holds the values before the write (a new
+    record's defaults), in ``after_write`` the written ones. ``values`` are the fields being
+    written (inputs that are not columns included); ``before_write`` may add derived ones.
+    ``previous`` holds the column values before an update; None on create.
+    """
+
+    row: M
+    values: dict[str, Any]
+    previous: Mapping[str, Any] | None = None
+
+    @property
+    def created(self) -> bool:
+        return self.previous is None
+
+    def get(self, name: str) -> Any:
+        """The value ``name`` has once written: the one being written, else the row's."""
+        values = self.values
+        return values[name] if name in values else getattr(self.row, name)
+
+    def was(self, name: str) -> Any:
+        """The column's value before the update; None on create."""
+        return None if self.previous is None else self.previous[name]
+
+    def changed(self, name: str) -> bool:
+        """Whether the write gives ``name`` another value than it had (on create: any)."""
+        if name not in self.values:
+            return False
+        return self.previous is None or self.previous[name] != self.values[name]
+
+
+Hook = Callable[[AsyncSession, Principal, Change[M]], Awaitable[None]]
+"""``hook(session, principal, change)``: raises ServiceError to refuse the write."""
+CurrentExtras = Callable[[AsyncSession, M], Awaitable[dict[str, Any]]]
 
 
 @dataclass(frozen=True)
 class EntityRules(Generic[M]):
     """How one entity is written: its input models, references and domain hooks.
 
-    ``before_write(session, principal, row, changes, previous)`` may check invariants and
-    derive fields before the row is flushed; ``after_write`` records history and extra events.
+    ``before_write`` may check invariants and derive fields (adding them to the change's
+    values) before the row is written; ``after_write`` records history and extra events.
     """
 
     model: type[M]
@@ -41,15 +83,30 @@ class EntityRules(Generic[M]):
     references: Mapping[str, type[SQLModel]] = field(default_factory=dict)
     # Fields (or field groups) no two rows may share; checked before writing for a clear error.
     unique: tuple[str | tuple[str, ...], ...] = ("external_id",)
-    before_write: Hook | None = None
-    after_write: Hook | None = None
+    before_write: Hook[M] | None = None
+    after_write: Hook[M] | None = None
     # The current values of inputs that are not columns (e.g. a purchase's lines), so that
     # sending them unchanged changes nothing.
-    current_extras: Callable[[AsyncSession, Any], Awaitable[dict[str, Any]]] | None = None
+    current_extras: CurrentExtras[M] | None = None
 
     @property
     def soft_deletable(self) -> bool:
         return "deleted_at" in table_of(self.model).c
+
+
+def unmapped_row(model: type[M], values: Mapping[str, Any]) -> M:
+    """A ``model`` instance holding ``values`` (its columns) that the ORM does not track.
+
+    It reads like a loaded row, but it has no instance state: a session refuses to add it and
+    assigning an attribute fails, so a hook cannot write it by accident; write its
+    ``__dict__``. It costs a dict copy, where ``model()`` validates every field (~150 us):
+    the bulk import builds one per record.
+    """
+    if not model.__mapper__.configured:  # type: ignore[attr-defined]
+        configure_mappers()  # attribute access needs the configured mapper
+    row: M = model.__new__(model)  # as SQLAlchemy makes a loaded row, without its state
+    row.__dict__.update(values)
+    return row
 
 
 @dataclass(frozen=True)
@@ -156,25 +213,91 @@ async def _flush(session: AsyncSession, rules: EntityRules[M]) -> None:
 
 
 async def _write(
+    session: AsyncSession, principal: Principal, rules: EntityRules[M], change: Change[M]
+) -> None:
+    row = change.row
+    await _check_references(session, principal, rules, change.values)
+    await _check_unique(session, rules, row, change.values)
+    for name, value in (await prepare_write(session, principal, rules, change)).items():
+        setattr(row, name, value)
+    session.add(row)
+    await _flush(session, rules)
+    await finish_write(session, principal, rules, change)
+
+
+async def changed_values(
+    session: AsyncSession, rules: EntityRules[M], row: M, values: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Those of ``values`` that differ from the row's (inputs that are not columns compared
+    with ``current_extras``); INVALID_STATE when the row is deleted."""
+    if getattr(row, "deleted_at", None) is not None:
+        raise ServiceError.single(
+            ErrorCode.INVALID_STATE, f"{rules.entity} is deleted; restore it first", "id"
+        )
+    current: dict[str, Any] = {}
+    if rules.current_extras is not None and any(
+        name not in table_of(rules.model).c for name in values
+    ):
+        current = await rules.current_extras(session, row)
+    # Names that are neither columns nor extras always count as changed.
+    return {
+        name: value
+        for name, value in values.items()
+        if current.get(name, getattr(row, name, _ABSENT)) != value
+    }
+
+
+_ABSENT = object()
+
+
+async def start_update(
     session: AsyncSession,
     principal: Principal,
     rules: EntityRules[M],
     row: M,
     changes: dict[str, Any],
-    previous: dict[str, Any] | None,
-) -> None:
-    await _check_references(session, principal, rules, changes)
-    await _check_unique(session, rules, row, changes)
+) -> Change[M]:
+    """The change of ``row`` to ``changes`` (see `changed_values`), once the write guards
+    allow it; its ``previous`` is the row as it stands."""
+    await check_write(session, principal, rules.entity, row.id, changes)  # type: ignore[attr-defined]
+    previous = {column.key: getattr(row, column.key) for column in table_of(rules.model).c}
+    return Change(row, changes, previous)
+
+
+async def prepare_write(
+    session: AsyncSession, principal: Principal, rules: EntityRules[M], change: Change[M]
+) -> dict[str, Any]:
+    """Run ``before_write``; the column values the record is then written with."""
     if rules.before_write is not None:
-        await rules.before_write(session, principal, row, changes, previous)
+        await rules.before_write(session, principal, change)
     columns = table_of(rules.model).c
-    for name, value in changes.items():
-        if name in columns:
-            setattr(row, name, value)
-    session.add(row)
-    await _flush(session, rules)
+    return {name: value for name, value in change.values.items() if name in columns}
+
+
+async def finish_write(
+    session: AsyncSession,
+    principal: Principal,
+    rules: EntityRules[M],
+    change: Change[M],
+    record: bool = True,
+) -> None:
+    """Once the row is written: run ``after_write``, then (``record``) record
+    `<entity>.created` or `.updated` with what changed."""
     if rules.after_write is not None:
-        await rules.after_write(session, principal, row, changes, previous)
+        await rules.after_write(session, principal, change)
+    if not record:
+        return
+    if change.previous is None:
+        _emit(session, principal, rules, "created", change.row)
+        return
+    previous, row, columns = change.previous, change.row, table_of(rules.model).c
+    # The values now also hold what the hooks derived (e.g. closed_at from the stage).
+    diff = {
+        name: {"old": json_value(previous[name]), "new": json_value(getattr(row, name))}
+        for name in change.values
+        if name in columns and previous[name] != getattr(row, name)
+    }
+    _emit(session, principal, rules, "updated", row, diff)
 
 
 def _emit(
@@ -208,30 +331,9 @@ async def create_entity(
     session: AsyncSession, principal: Principal, rules: EntityRules[M], data: Mapping[str, Any]
 ) -> M:
     """Validate and insert a new row, and record `<entity>.created`."""
-    values = validate_input(rules.create_input, data)
-    row = rules.model()
-    await _write(session, principal, rules, row, values, None)
-    _emit(session, principal, rules, "created", row)
-    return row
-
-
-async def _changed_fields(
-    session: AsyncSession, rules: EntityRules[M], row: M, values: Mapping[str, Any]
-) -> dict[str, Any]:
-    current: dict[str, Any] = {}
-    if rules.current_extras is not None and any(
-        name not in table_of(rules.model).c for name in values
-    ):
-        current = await rules.current_extras(session, row)
-    # Names that are neither columns nor extras always count as changed.
-    return {
-        name: value
-        for name, value in values.items()
-        if current.get(name, getattr(row, name, _ABSENT)) != value
-    }
-
-
-_ABSENT = object()
+    change = Change(rules.model(), validate_input(rules.create_input, data))
+    await _write(session, principal, rules, change)
+    return change.row
 
 
 def _not_nullable(rules: EntityRules[M], name: str) -> bool:
@@ -264,25 +366,12 @@ async def update_entity(
         )
     row = await get_row(session, principal, rules, row_id)
     _check_version(rules, row, expected_version)
-    if getattr(row, "deleted_at", None) is not None:
-        raise ServiceError.single(
-            ErrorCode.INVALID_STATE, f"{rules.entity} is deleted; restore it first", "id"
-        )
-    changes = await _changed_fields(session, rules, row, values)
+    changes = await changed_values(session, rules, row, values)
     if not changes:
         return row
-    await check_write(session, principal, rules.entity, row_id, changes)
-    columns = table_of(rules.model).c
-    previous = {column.key: getattr(row, column.key) for column in columns}
+    change = await start_update(session, principal, rules, row, changes)
     _bump(row)
-    await _write(session, principal, rules, row, changes, previous)
-    # `changes` now also holds what the hooks derived (e.g. closed_at from the stage).
-    diff = {
-        name: {"old": json_value(previous[name]), "new": json_value(getattr(row, name))}
-        for name in changes
-        if name in columns and previous[name] != getattr(row, name)
-    }
-    _emit(session, principal, rules, "updated", row, diff)
+    await _write(session, principal, rules, change)
     return row
 
 

@@ -34,6 +34,7 @@ from kernel.unit_of_work import unit_of_work
 from models.bulk import FileFormat, ImportJob, JobStatus
 from resolvers.bulk import imports
 from resolvers.bulk.entities import ENTITY_IMPORTS
+from resolvers.bulk.export_filters import filter_from_json
 from resolvers.bulk.exports import EXPORT_TYPES, RowWriter, export_columns, export_rows
 from resolvers.bulk.formats import format_of
 from resolvers.bulk.jobs import (
@@ -42,7 +43,6 @@ from resolvers.bulk.jobs import (
     create_import_job,
     import_options,
 )
-from schema.bulk.types import filter_from_json
 
 
 def add_commands(commands: Any) -> None:

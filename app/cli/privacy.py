@@ -14,12 +14,12 @@ from app.db import create_engine, create_session_factory
 from app.jobs.retention import purge_once
 from app.settings import Settings
 from kernel.errors import InvalidArgumentError, ServiceError
+from kernel.ids import decode_id_of
 from kernel.principal import Principal, PrincipalKind
 from kernel.unit_of_work import unit_of_work
 from resolvers.privacy.erasure import erase_personal_data
 from resolvers.privacy.export import export_personal_data
 from resolvers.privacy.keys import rotate_keys
-from schema.ids import decode_id_of
 
 
 def add_commands(commands: Any) -> None:

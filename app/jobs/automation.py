@@ -16,8 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.settings import Settings
 from kernel.bus import Topic, bus
+from resolvers.campaigns.automation.conditions import conditions_filter
 from resolvers.campaigns.automation.engine import EngineSettings, process_pending
-from schema.campaigns.automation import conditions_filter
 
 log = logging.getLogger("crm.automation")
 

@@ -17,9 +17,9 @@ from app.settings import Settings
 from kernel.unit_of_work import unit_of_work
 from models import utcnow
 from resolvers.bulk import jobs
+from resolvers.bulk.export_filters import filter_from_json
 from resolvers.bulk.export_jobs import fail_export, run_export
 from resolvers.bulk.imports import LostJobError, run_import
-from schema.bulk.types import filter_from_json
 
 log = logging.getLogger("crm.bulk")
 POLL_SECONDS = 30.0

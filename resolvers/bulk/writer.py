@@ -9,20 +9,23 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kernel.audit import record_audit
-from kernel.crud import validate_input
+from kernel.crud import (
+    Change,
+    changed_values,
+    finish_write,
+    prepare_write,
+    start_update,
+    unmapped_row,
+    validate_input,
+)
 from kernel.errors import ErrorCode, ServiceError, UserError
-from kernel.guards import check_write
-from kernel.outbox import record_event
 from kernel.principal import Principal
-from kernel.tables import json_value, row_to_dict
 from models import utcnow
 from resolvers.bulk.entities import ENTITY_IMPORTS, EntityImport
 from resolvers.bulk.formats import Record
@@ -398,12 +401,14 @@ async def _check_unique(batch: _Batch, rows: list[_Row]) -> list[_Row]:
 
 
 async def _write(batch: _Batch, rows: list[_Row]) -> None:
-    new: list[tuple[_Row, dict[str, Any], SimpleNamespace]] = []
+    """Each record through the API's per-record steps (`kernel.crud`), the new ones then
+    inserted together; updates are one statement each."""
+    new: list[tuple[_Row, Change[Any]]] = []
     ids = _new_ids(sum(1 for row in rows if row.existing is None))
     for row in rows:
         try:
             if row.existing is None:
-                new.append(await _prepare_create(batch, row, next(ids)))
+                new.append((row, await _prepare_create(batch, row, next(ids))))
             elif await _update(batch, row):
                 batch.outcome.updated += 1
             else:
@@ -415,78 +420,63 @@ async def _write(batch: _Batch, rows: list[_Row]) -> None:
     batch.outcome.created += len(new)
     if batch.options.dry_run:
         return
-    after_write = batch.spec.rules.after_write
-    for _, values, namespace in new:
-        if after_write is not None:
-            await after_write(batch.session, batch.principal, namespace, values, None)
-        if batch.options.per_record_events:
-            _emit(batch, "created", namespace)
+    record = batch.options.per_record_events
+    for _, change in new:
+        await finish_write(batch.session, batch.principal, batch.spec.rules, change, record)
 
 
-async def _prepare_create(
-    batch: _Batch, row: _Row, row_id: uuid.UUID
-) -> tuple[_Row, dict[str, Any], SimpleNamespace]:
-    namespace = SimpleNamespace(**_new_row(batch.spec, batch.now, row_id))
-    changes = dict(row.values)
-    if (before_write := batch.spec.rules.before_write) is not None:
-        await before_write(batch.session, batch.principal, namespace, changes, None)
-    record = vars(namespace)
-    for name, value in changes.items():
-        if name in record:
-            record[name] = value
-    return row, changes, namespace
+async def _prepare_create(batch: _Batch, row: _Row, row_id: uuid.UUID) -> Change[Any]:
+    """The new record's change: its defaults, the row's values and what ``before_write``
+    derives (in its row, ready to insert)."""
+    rules = batch.spec.rules
+    change = Change(
+        unmapped_row(rules.model, _new_row(batch.spec, batch.now, row_id)), dict(row.values)
+    )
+    change.row.__dict__.update(await prepare_write(batch.session, batch.principal, rules, change))
+    return change
 
 
 async def _insert(
-    batch: _Batch, new: list[tuple[_Row, dict[str, Any], SimpleNamespace]]
-) -> list[tuple[_Row, dict[str, Any], SimpleNamespace]]:
+    batch: _Batch, new: list[tuple[_Row, Change[Any]]]
+) -> list[tuple[_Row, Change[Any]]]:
     """One multi-row INSERT; if the database refuses it, row by row to find the culprits."""
     if not new:
         return new
     table = batch.spec.table
     try:
         async with batch.session.begin_nested():
-            await insert_rows(batch.session, table, [vars(ns) for _, _, ns in new])
+            await insert_rows(batch.session, table, [vars(change.row) for _, change in new])
         return new
     except IntegrityError:
         pass
     kept = []
-    for item in new:
+    for row, change in new:
         try:
             async with batch.session.begin_nested():
-                await insert_rows(batch.session, table, [vars(item[2])])
-            kept.append(item)
+                await insert_rows(batch.session, table, [vars(change.row)])
+            kept.append((row, change))
         except IntegrityError:
             batch.reject_one(
-                item[0], ErrorCode.VALIDATION, f"{batch.spec.entity} violates a database constraint"
+                row, ErrorCode.VALIDATION, f"{batch.spec.entity} violates a database constraint"
             )
     return kept
 
 
 async def _update(batch: _Batch, row: _Row) -> bool:
     """Apply the row's changed fields to the existing record; whether anything changed."""
-    existing = row.existing
     rules = batch.spec.rules
-    if getattr(existing, "deleted_at", None) is not None:
-        raise ServiceError.single(
-            ErrorCode.INVALID_STATE, f"{rules.entity} is deleted; restore it first", "id"
-        )
-    current: dict[str, Any] = dict(existing._mapping)
-    if rules.current_extras is not None and any(n not in current for n in row.values):
-        current |= await rules.current_extras(batch.session, SimpleNamespace(**current))
-    changes = {n: v for n, v in row.values.items() if current.get(n, _ABSENT) != v}
+    existing = unmapped_row(rules.model, row.existing._mapping)
+    changes = await changed_values(batch.session, rules, existing, row.values)
     if not changes:
         return False
     if batch.options.dry_run:
         return True
-    await check_write(batch.session, batch.principal, rules.entity, existing.id, changes)
-    namespace = SimpleNamespace(**current)
-    previous = dict(existing._mapping)
-    if rules.before_write is not None:
-        await rules.before_write(batch.session, batch.principal, namespace, changes, previous)
+    change = await start_update(batch.session, batch.principal, rules, existing, changes)
+    # Bumped before the hooks, as `update_entity` does.
+    bump = {"version": existing.version + 1, "updated_at": batch.now}
+    existing.__dict__.update(bump)
+    columns = await prepare_write(batch.session, batch.principal, rules, change) | bump
     table = batch.spec.table
-    columns = {n: v for n, v in changes.items() if n in table.c}
-    columns |= {"version": existing.version + 1, "updated_at": batch.now}
     try:
         async with batch.session.begin_nested():
             await batch.session.execute(
@@ -496,32 +486,8 @@ async def _update(batch: _Batch, row: _Row) -> bool:
         raise ServiceError.single(
             ErrorCode.VALIDATION, f"{rules.entity} violates a database constraint"
         ) from exc
-    namespace.__dict__.update(columns)
-    if rules.after_write is not None:
-        await rules.after_write(batch.session, batch.principal, namespace, changes, previous)
-    if batch.options.per_record_events:
-        diff = {
-            n: {"old": json_value(previous[n]), "new": json_value(v)}
-            for n, v in columns.items()
-            if n not in ("version", "updated_at") and previous[n] != v
-        }
-        _emit(batch, "updated", namespace, diff)
-    return True
-
-
-_ABSENT = object()
-
-
-def _emit(
-    batch: _Batch, action: str, row: SimpleNamespace, changes: dict[str, Any] | None = None
-) -> None:
-    """The record's own event and audit entry, as the API records them (per-record option)."""
-    entity = batch.spec.entity
-    data = row_to_dict(row, batch.spec.table)
-    event_type = f"{entity}.{action}"
-    record_event(
-        batch.session, batch.principal, event_type, entity, row.id, row.version, data, changes
+    existing.__dict__.update(columns)
+    await finish_write(
+        batch.session, batch.principal, rules, change, batch.options.per_record_events
     )
-    if changes is None:
-        changes = {name: {"old": None, "new": value} for name, value in data.items()}
-    record_audit(batch.session, batch.principal, event_type, entity, row.id, changes)
+    return True

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kernel.crud import EntityRules
+from kernel.crud import Change, EntityRules
 from kernel.errors import ErrorCode, ServiceError
 from kernel.inputs import Currency, InputModel, Money, Name, partial
 from kernel.outbox import record_event
@@ -70,32 +70,32 @@ class CampaignMemberUpdate(InputModel):
     status: MemberStatus | None = None
 
 
-def _check_dates(row: Any, changes: dict[str, Any]) -> None:
-    starts = changes.get("starts_on", row.starts_on)
-    ends = changes.get("ends_on", row.ends_on)
+def _check_dates(change: Change[Campaign]) -> None:
+    starts, ends = change.get("starts_on"), change.get("ends_on")
     if starts is not None and ends is not None and starts > ends:
         raise ServiceError.single(ErrorCode.VALIDATION, "ends before it starts", "ends_on")
 
 
-def _check_transition(row: Any, changes: dict[str, Any], previous: Any) -> None:
-    if previous is None or "status" not in changes:
+def _check_transition(change: Change[Campaign]) -> None:
+    if change.created or "status" not in change.values:
         return
-    current, target = CampaignStatus(previous["status"]), CampaignStatus(changes["status"])
+    current = CampaignStatus(change.was("status"))
+    target = CampaignStatus(change.values["status"])
     if target != current and target not in TRANSITIONS[current]:
         raise ServiceError.single(
             ErrorCode.INVALID_STATE, f"a {current} campaign cannot become {target}", "status"
         )
 
 
-async def _check_parent(session: AsyncSession, row: Any, changes: dict[str, Any]) -> None:
+async def _check_parent(session: AsyncSession, change: Change[Campaign]) -> None:
     """A campaign may not be its own ancestor."""
-    parent_id = changes.get("parent_id")
+    parent_id = change.values.get("parent_id")
     if parent_id is None:
         return
     campaigns = table_of(Campaign)
     seen: set[uuid.UUID] = set()
     while parent_id is not None and parent_id not in seen:
-        if parent_id == row.id:
+        if parent_id == change.row.id:
             raise ServiceError.single(
                 ErrorCode.VALIDATION, "a campaign cannot be its own ancestor", "parent_id"
             )
@@ -106,26 +106,22 @@ async def _check_parent(session: AsyncSession, row: Any, changes: dict[str, Any]
 
 
 async def _campaign_rules(
-    session: AsyncSession,
-    principal: Principal,
-    row: Any,
-    changes: dict[str, Any],
-    previous: Any,
+    session: AsyncSession, principal: Principal, change: Change[Campaign]
 ) -> None:
-    if "actual_cost" in changes:
+    if "actual_cost" in change.values:
         raise ServiceError.single(
             ErrorCode.VALIDATION,
             "the actual cost is the sum of the campaign's costs: add or remove costs instead",
             "actual_cost",
         )
-    _check_dates(row, changes)
-    _check_transition(row, changes, previous)
-    await _check_parent(session, row, changes)
+    _check_dates(change)
+    _check_transition(change)
+    await _check_parent(session, change)
 
 
-def _stamp_statuses(row: Any, changes: dict[str, Any]) -> None:
+def _stamp_statuses(change: Change[CampaignMember]) -> None:
     """Stamp when the member first reached the status (a conversion is also a response)."""
-    status = changes.get("status")
+    status = change.values.get("status")
     if status is None or status == MemberStatus.TARGETED:
         return
     now = utcnow()
@@ -133,8 +129,8 @@ def _stamp_statuses(row: Any, changes: dict[str, Any]) -> None:
     if status == MemberStatus.CONVERTED:
         reached.append(MemberStatus.RESPONDED)
     for each in reached:
-        if getattr(row, f"{each.value}_at") is None:
-            changes[f"{each.value}_at"] = now
+        if getattr(change.row, f"{each.value}_at") is None:
+            change.values[f"{each.value}_at"] = now
 
 
 class ExclusionReason(StrEnum):
@@ -160,30 +156,23 @@ def exclusion_reason(marketing_opt_in: bool, erased_at: Any) -> ExclusionReason 
 
 
 async def _member_before_write(
-    session: AsyncSession,
-    principal: Principal,
-    row: Any,
-    changes: dict[str, Any],
-    previous: Any,
+    session: AsyncSession, principal: Principal, change: Change[CampaignMember]
 ) -> None:
-    if previous is None:  # a new member: marketing only reaches contacts who consented
-        contact = await session.get(Contact, changes["contact_id"])
+    if change.created:  # a new member: marketing only reaches contacts who consented
+        contact = await session.get(Contact, change.values["contact_id"])
         assert contact is not None  # references were checked
         if (reason := exclusion_reason(contact.marketing_opt_in, contact.erased_at)) is not None:
             message = MESSAGES[reason]
             raise ServiceError.single(ErrorCode.VALIDATION, message, "contact_id")
-    _stamp_statuses(row, changes)
+    _stamp_statuses(change)
 
 
 async def _member_after_write(
-    session: AsyncSession,
-    principal: Principal,
-    row: Any,
-    changes: dict[str, Any],
-    previous: Any,
+    session: AsyncSession, principal: Principal, change: Change[CampaignMember]
 ) -> None:
     """`campaign_member.<status>` when a member reaches a status, besides `.updated`."""
-    if previous is None or "status" not in changes or previous["status"] == row.status:
+    row = change.row
+    if change.created or not change.changed("status"):
         return
     if row.status == MemberStatus.TARGETED:
         return

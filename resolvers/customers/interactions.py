@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from pydantic import AwareDatetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kernel.crud import EntityRules
+from kernel.crud import Change, EntityRules
 from kernel.errors import ErrorCode, ServiceError
 from kernel.inputs import InputModel, LongText, Name, partial
 from kernel.principal import Principal
@@ -28,10 +27,11 @@ class InteractionCreate(InputModel):
 
 
 async def _check_subject(
-    session: AsyncSession, principal: Principal, row: Any, changes: dict[str, Any], _: Any
+    session: AsyncSession, principal: Principal, change: Change[Interaction]
 ) -> None:
-    customer_id = changes.get("customer_id", row.customer_id)
-    contact_id = changes.get("contact_id", row.contact_id)
+    values = change.values
+    customer_id = change.get("customer_id")
+    contact_id = change.get("contact_id")
     if customer_id is None and contact_id is None:
         raise ServiceError.single(
             ErrorCode.VALIDATION, "an interaction concerns a customer or a contact", "customer_id"
@@ -40,9 +40,13 @@ async def _check_subject(
         # Interactions with a contact count for the contact's company too.
         contact = await session.get(Contact, contact_id)
         if contact is not None:
-            changes["customer_id"] = contact.customer_id
-    if changes.get("user_id") is None and row.user_id is None and principal.user_id is not None:
-        changes["user_id"] = principal.user_id
+            values["customer_id"] = contact.customer_id
+    if (
+        values.get("user_id") is None
+        and change.row.user_id is None
+        and principal.user_id is not None
+    ):
+        values["user_id"] = principal.user_id
 
 
 INTERACTION_RULES = EntityRules(

@@ -10,7 +10,7 @@ from pydantic import AwareDatetime, Field
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kernel.crud import EntityRules
+from kernel.crud import Change, EntityRules
 from kernel.errors import ErrorCode, ServiceError
 from kernel.inputs import Currency, ExternalId, InputModel, Money, Name, ShortText, partial
 from kernel.principal import Principal
@@ -53,10 +53,11 @@ def line_amount(line: PurchaseLineInput) -> Decimal:
 
 
 async def _check_purchase(
-    session: AsyncSession, principal: Principal, row: Any, changes: dict[str, Any], _: Any
+    session: AsyncSession, principal: Principal, change: Change[Purchase]
 ) -> None:
     """Lines make the total; an order links only to a won deal of the same customer."""
-    if (deal_id := changes.get("deal_id")) is not None:
+    values = change.values
+    if (deal_id := values.get("deal_id")) is not None:
         deals, stages = table_of(Deal), table_of(Stage)
         found = (
             await session.execute(
@@ -67,24 +68,25 @@ async def _check_purchase(
         ).one()  # the reference check has found the deal
         if found.kind != StageKind.WON:
             raise ServiceError.single(ErrorCode.INVALID_STATE, "the deal is not won", "deal_id")
-        if found.customer_id != changes.get("customer_id", row.customer_id):
+        if found.customer_id != change.get("customer_id"):
             raise ServiceError.single(
                 ErrorCode.INVALID_REFERENCE, "the deal is with another customer", "deal_id"
             )
-    if "lines" in changes:
-        changes["total_amount"] = sum((line_amount(line) for line in changes["lines"]), CENT * 0)
+    if "lines" in values:
+        values["total_amount"] = sum((line_amount(line) for line in values["lines"]), CENT * 0)
 
 
 async def _write_lines(
-    session: AsyncSession, principal: Principal, row: Any, changes: dict[str, Any], _: Any
+    session: AsyncSession, principal: Principal, change: Change[Purchase]
 ) -> None:
-    if "lines" not in changes:
+    if "lines" not in change.values:
         return
+    purchase_id = change.row.id
     lines = table_of(PurchaseLine)
-    await session.execute(delete(lines).where(lines.c.purchase_id == row.id))
+    await session.execute(delete(lines).where(lines.c.purchase_id == purchase_id))
     session.add_all(
         PurchaseLine(
-            purchase_id=row.id,
+            purchase_id=purchase_id,
             position=position,
             description=line.description,
             sku=line.sku,
@@ -92,12 +94,12 @@ async def _write_lines(
             unit_price=line.unit_price,
             amount=line_amount(line),
         )
-        for position, line in enumerate(changes["lines"])
+        for position, line in enumerate(change.values["lines"])
     )
     await session.flush()
 
 
-async def _current_lines(session: AsyncSession, row: Any) -> dict[str, Any]:
+async def _current_lines(session: AsyncSession, row: Purchase) -> dict[str, Any]:
     lines = table_of(PurchaseLine)
     stored = await session.execute(
         select(lines.c.description, lines.c.sku, lines.c.quantity, lines.c.unit_price)

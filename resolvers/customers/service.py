@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import Field, StringConstraints
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kernel.crud import EntityRules
+from kernel.crud import Change, EntityRules
 from kernel.errors import ErrorCode, ServiceError
 from kernel.inputs import (
     Country,
@@ -62,38 +62,40 @@ class ContactCreate(InputModel):
 
 
 async def _check_customer(
-    session: AsyncSession, principal: Principal, row: Any, changes: dict[str, Any], _: Any
+    session: AsyncSession, principal: Principal, change: Change[Customer]
 ) -> None:
-    if (employees := changes.get("employees")) is not None and employees < 0:
+    if (employees := change.values.get("employees")) is not None and employees < 0:
         raise ServiceError.single(ErrorCode.VALIDATION, "must not be negative", "employees")
 
 
 async def _check_contact(
-    session: AsyncSession, principal: Principal, row: Any, changes: dict[str, Any], _: Any
+    session: AsyncSession, principal: Principal, change: Change[Contact]
 ) -> None:
+    row, values = change.row, change.values
     if row.erased_at is not None:
         raise ServiceError.single(
             ErrorCode.INVALID_STATE, "this contact's personal data was erased", "id"
         )
-    first = changes.get("first_name", row.first_name or "")
-    last = changes.get("last_name", row.last_name or "")
+    first = values.get("first_name", row.first_name or "")
+    last = values.get("last_name", row.last_name or "")
     if not (first or last):
         raise ServiceError.single(
             ErrorCode.VALIDATION, "a contact needs a first or a last name", "last_name"
         )
     # The opt-in mirrors the marketing-email consent: time and source of the latest change.
-    if "marketing_opt_in" in changes:
-        granted = changes["marketing_opt_in"]
-        changes.update(marketing_fields(granted, changes.get("opt_in_source"), utcnow()))
-    if "phone" in changes:
-        changes["phone_hash"] = phone_hash(changes["phone"])
+    if "marketing_opt_in" in values:
+        granted = values["marketing_opt_in"]
+        values.update(marketing_fields(granted, values.get("opt_in_source"), utcnow()))
+    if "phone" in values:
+        values["phone_hash"] = phone_hash(values["phone"])
 
 
 async def _record_marketing_consent(
-    session: AsyncSession, principal: Principal, row: Any, changes: dict[str, Any], previous: Any
+    session: AsyncSession, principal: Principal, change: Change[Contact]
 ) -> None:
     """An opt-in given or withdrawn through the contact enters the consent history too."""
-    if "marketing_opt_in" not in changes or (previous is None and not row.marketing_opt_in):
+    row = change.row
+    if "marketing_opt_in" not in change.values or (change.created and not row.marketing_opt_in):
         return
     add_consent(
         session,

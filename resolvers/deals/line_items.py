@@ -12,11 +12,12 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kernel.audit import record_audit
+from kernel.crud import Change
 from kernel.errors import ErrorCode, ServiceError, UserError
 from kernel.inputs import InputModel, Money
 from kernel.principal import Principal
 from kernel.tables import json_value, table_of
-from models import DealLineItem, Product, ProductPrice
+from models import Deal, DealLineItem, Product, ProductPrice
 
 CENT = Decimal("0.01")
 line_items = table_of(DealLineItem)
@@ -42,12 +43,11 @@ def line_amount(quantity: Decimal, unit_price: Decimal, discount_percent: Decima
     return (quantity * unit_price * (100 - discount_percent) / 100).quantize(CENT, ROUND_HALF_UP)
 
 
-async def price_line_items(
-    session: AsyncSession, row: Any, changes: dict[str, Any], previous: Any
-) -> None:
+async def price_line_items(session: AsyncSession, change: Change[Deal]) -> None:
     """Turn the given items into rows priced in the deal's currency; their sum is the amount."""
-    items: list[LineItemInput] = changes["line_items"] or []
-    currency = changes.get("currency", row.currency)
+    row, values = change.row, change.values
+    items: list[LineItemInput] = values["line_items"] or []
+    currency = change.get("currency")
     ids = {item.product_id for item in items}
     found = await session.scalars(
         select(Product).where(products.c.id.in_(ids), products.c.deleted_at.is_(None))
@@ -59,7 +59,7 @@ async def price_line_items(
         )
     )
     list_prices = dict(listed.all())
-    kept = set() if previous is None else set(await _product_ids(session, row.id))
+    kept = set() if change.created else set(await _product_ids(session, row.id))
     errors: list[UserError] = []
     rows = []
     for index, item in enumerate(items):
@@ -94,24 +94,23 @@ async def price_line_items(
         )
     if errors:
         raise ServiceError(errors)
-    changes["line_items"] = rows
+    values["line_items"] = rows
     if rows:
         total = sum((line.amount for line in rows), Decimal(0))
-        if "amount" in changes and changes["amount"] != total:
+        if "amount" in values and values["amount"] != total:
             raise ServiceError.single(
                 ErrorCode.VALIDATION, "the amount is derived from the line items", "amount"
             )
-        changes["amount"] = total
+        values["amount"] = total
 
 
-async def refuse_changes_derived_from_items(
-    session: AsyncSession, row: Any, changes: dict[str, Any]
-) -> None:
+async def refuse_changes_derived_from_items(session: AsyncSession, change: Change[Deal]) -> None:
     """While a deal has line items, its amount is theirs and their prices are in its currency."""
-    derived = [name for name in ("amount", "currency") if name in changes]
+    derived = [name for name in ("amount", "currency") if name in change.values]
     if not derived:
         return
-    if await session.scalar(select(line_items.c.id).where(line_items.c.deal_id == row.id)) is None:
+    deal_id = change.row.id
+    if await session.scalar(select(line_items.c.id).where(line_items.c.deal_id == deal_id)) is None:
         return
     messages = {
         "amount": "the amount is derived from the line items",
@@ -123,10 +122,11 @@ async def refuse_changes_derived_from_items(
 
 
 async def write_line_items(
-    session: AsyncSession, principal: Principal, row: Any, changes: dict[str, Any]
+    session: AsyncSession, principal: Principal, change: Change[Deal]
 ) -> None:
     """Replace the deal's line items with the priced rows, and audit the change."""
-    new: list[DealLineItem] = changes["line_items"]
+    row = change.row
+    new: list[DealLineItem] = change.values["line_items"]
     old = (
         await session.execute(
             select(*(line_items.c[name] for name in _AUDITED))
@@ -139,12 +139,12 @@ async def write_line_items(
     await session.execute(delete(line_items).where(line_items.c.deal_id == row.id))
     session.add_all(new)
     await session.flush()
-    change = {
+    audited = {
         "old": [_audited(line._mapping) for line in old],
         "new": [_audited({name: getattr(line, name) for name in _AUDITED}) for line in new],
     }
     record_audit(
-        session, principal, "deal.line_items_changed", "deal", row.id, {"line_items": change}
+        session, principal, "deal.line_items_changed", "deal", row.id, {"line_items": audited}
     )
 
 

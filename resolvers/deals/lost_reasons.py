@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kernel.crud import EntityRules
+from kernel.crud import Change, EntityRules
 from kernel.inputs import InputModel, Name
 from kernel.principal import Principal
 from kernel.tables import table_of
@@ -34,11 +34,9 @@ class LostReasonPlacement(InputModel):
     position: int
 
 
-async def _append(
-    session: AsyncSession, principal: Principal, row: Any, changes: dict[str, Any], previous: Any
-) -> None:
-    if previous is None:
-        changes["position"] = await next_position(session, LOST_REASON_RULES)
+async def _append(session: AsyncSession, principal: Principal, change: Change[LostReason]) -> None:
+    if change.created:
+        change.values["position"] = await next_position(session, LOST_REASON_RULES)
 
 
 LOST_REASON_RULES = EntityRules(

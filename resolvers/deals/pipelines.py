@@ -12,7 +12,7 @@ from pydantic import Field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kernel.crud import EntityRules, create_entity, get_row, update_entity
+from kernel.crud import Change, EntityRules, create_entity, get_row, update_entity
 from kernel.errors import ErrorCode, ServiceError
 from kernel.inputs import InputModel, Name
 from kernel.principal import Principal
@@ -87,15 +87,14 @@ def _check_forecast(kind: StageKind, category: ForecastCategory) -> None:
         )
 
 
-async def _check_stage(
-    session: AsyncSession, principal: Principal, row: Any, changes: dict[str, Any], previous: Any
-) -> None:
+async def _check_stage(session: AsyncSession, principal: Principal, change: Change[Stage]) -> None:
     """Append new stages; keep kind and forecast category consistent."""
-    if previous is None:
-        changes["position"] = await next_position(
-            session, STAGE_RULES, stages.c.pipeline_id == changes["pipeline_id"]
+    row, values = change.row, change.values
+    if change.created:
+        values["position"] = await next_position(
+            session, STAGE_RULES, stages.c.pipeline_id == values["pipeline_id"]
         )
-    elif "kind" in changes:
+    elif "kind" in values:
         holding = await session.scalar(select(deals.c.id).where(deals.c.stage_id == row.id))
         if holding is not None:
             raise ServiceError.single(
@@ -103,18 +102,18 @@ async def _check_stage(
                 "deals are in this stage: move them before changing its kind",
                 "kind",
             )
-    kind = StageKind(changes.get("kind") or row.kind)
-    if changes.get("forecast_category") is None and (previous is None or "kind" in changes):
-        changes["forecast_category"] = DEFAULT_FORECAST[kind]
-    _check_forecast(kind, ForecastCategory(changes.get("forecast_category", row.forecast_category)))
+    kind = StageKind(values.get("kind") or row.kind)
+    if values.get("forecast_category") is None and (change.created or "kind" in values):
+        values["forecast_category"] = DEFAULT_FORECAST[kind]
+    _check_forecast(kind, ForecastCategory(change.get("forecast_category")))
 
 
 async def _rederive_on_kind_change(
-    session: AsyncSession, principal: Principal, row: Any, changes: dict[str, Any], previous: Any
+    session: AsyncSession, principal: Principal, change: Change[Stage]
 ) -> None:
     """A stage that becomes (or stops being) lost changes how far its deals went."""
-    if previous is not None and "kind" in changes and previous["kind"] != row.kind:
-        await session.execute(derive_stage_history(pipeline_id=row.pipeline_id))
+    if not change.created and change.changed("kind"):
+        await session.execute(derive_stage_history(pipeline_id=change.row.pipeline_id))
 
 
 STAGE_RULES = EntityRules(
@@ -134,16 +133,17 @@ _STAGE_PLACEMENT = dataclasses.replace(
 
 
 async def _keep_one_default(
-    session: AsyncSession, principal: Principal, row: Any, changes: dict[str, Any], previous: Any
+    session: AsyncSession, principal: Principal, change: Change[Pipeline]
 ) -> None:
     """Exactly one pipeline is the default: the first one, then the one last made default."""
-    if "is_default" not in changes:
-        if previous is None:
+    values = change.values
+    if "is_default" not in values:
+        if change.created:
             found = await session.scalar(select(pipelines.c.id).where(pipelines.c.is_default))
-            changes["is_default"] = found is None
+            values["is_default"] = found is None
         return
-    if not changes["is_default"]:
-        if previous is not None and previous["is_default"]:
+    if not values["is_default"]:
+        if change.was("is_default"):
             raise ServiceError.single(
                 ErrorCode.INVALID_STATE,
                 "make another pipeline the default instead",
@@ -151,19 +151,19 @@ async def _keep_one_default(
             )
         return
     others = await session.scalars(
-        select(pipelines.c.id).where(pipelines.c.is_default, pipelines.c.id != row.id)
+        select(pipelines.c.id).where(pipelines.c.is_default, pipelines.c.id != change.row.id)
     )
     for other in others.all():
         await update_entity(session, principal, _PIPELINE_DEFAULT, other, {"is_default": False})
 
 
 async def _create_stages(
-    session: AsyncSession, principal: Principal, row: Any, changes: dict[str, Any], previous: Any
+    session: AsyncSession, principal: Principal, change: Change[Pipeline]
 ) -> None:
-    if previous is not None or "stages" not in changes:
+    if not change.created or "stages" not in change.values:
         return
-    for index, stage in enumerate(changes["stages"]):
-        data = {"pipeline_id": row.id, **stage.model_dump(exclude_unset=True)}
+    for index, stage in enumerate(change.values["stages"]):
+        data = {"pipeline_id": change.row.id, **stage.model_dump(exclude_unset=True)}
         try:
             await create_entity(session, principal, STAGE_RULES, data)
         except ServiceError as exc:

@@ -11,7 +11,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kernel.audit import record_audit
-from kernel.crud import EntityRules, update_entity, validation_errors
+from kernel.crud import Change, EntityRules, update_entity, validation_errors
 from kernel.errors import ErrorCode, ServiceError
 from kernel.inputs import Currency, InputModel, Money, Name
 from kernel.principal import Principal
@@ -55,21 +55,22 @@ async def price_list(session: AsyncSession, product_id: uuid.UUID) -> dict[str, 
 
 
 async def _check_prices(
-    session: AsyncSession, principal: Principal, row: Any, changes: dict[str, Any], previous: Any
+    session: AsyncSession, principal: Principal, change: Change[Product]
 ) -> None:
-    currencies = [price.currency for price in changes.get("prices", [])]
+    currencies = [price.currency for price in change.values.get("prices", [])]
     if len(set(currencies)) != len(currencies):
         raise ServiceError.single(ErrorCode.VALIDATION, "one price per currency", "prices")
 
 
 async def _write_prices(
-    session: AsyncSession, principal: Principal, row: Any, changes: dict[str, Any], previous: Any
+    session: AsyncSession, principal: Principal, change: Change[Product]
 ) -> None:
     """Bring the price rows to the given list, keeping the rows of unchanged currencies."""
-    if "prices" not in changes:
+    if "prices" not in change.values:
         return
-    old = await price_list(session, row.id) if previous is not None else {}
-    new = {price.currency: price.unit_price for price in changes["prices"]}
+    row = change.row
+    old = {} if change.created else await price_list(session, row.id)
+    new = {price.currency: price.unit_price for price in change.values["prices"]}
     if old == new:
         return
     await session.execute(

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kernel.crud import (
+    Change,
     EntityRules,
     create_entity,
     update_entity,
@@ -39,9 +40,9 @@ class ExchangeRateUpdate(InputModel):
 
 
 async def _stamp_source(
-    session: AsyncSession, principal: Principal, row: Any, changes: dict[str, Any], previous: Any
+    session: AsyncSession, principal: Principal, change: Change[ExchangeRate]
 ) -> None:
-    changes["source"] = principal.actor
+    change.values["source"] = principal.actor
 
 
 EXCHANGE_RATE_RULES = EntityRules(

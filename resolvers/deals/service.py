@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Update, case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kernel.crud import EntityRules, update_entity
+from kernel.crud import Change, EntityRules, update_entity
 from kernel.errors import ErrorCode, ServiceError
 from kernel.inputs import Currency, ExternalId, InputModel, Money, Name, partial
 from kernel.outbox import record_event
@@ -71,53 +71,53 @@ async def _first_stage(session: AsyncSession, pipeline_id: uuid.UUID | None) -> 
     return stage
 
 
-async def _place_in_pipeline(
-    session: AsyncSession, row: Any, changes: dict[str, Any]
-) -> Stage | None:
+async def _place_in_pipeline(session: AsyncSession, change: Change[Deal]) -> Stage | None:
     """Keep stage and pipeline consistent, and close or reopen the deal with its stage.
 
     Returns the new stage, if the deal moves.
     """
-    if "stage_id" in changes and changes["stage_id"] is not None:
-        stage = await session.get(Stage, changes["stage_id"])
+    row, values = change.row, change.values
+    if values.get("stage_id") is not None:
+        stage = await session.get(Stage, values["stage_id"])
         assert stage is not None  # references were checked
         if stage.retired_at is not None:
             raise ServiceError.single(
                 ErrorCode.INVALID_STATE, "the stage is retired: it takes no new deals", "stage_id"
             )
-        pipeline_id = changes.get("pipeline_id") or stage.pipeline_id
+        pipeline_id = values.get("pipeline_id") or stage.pipeline_id
         if stage.pipeline_id != pipeline_id:
             raise ServiceError.single(
                 ErrorCode.VALIDATION, "the stage belongs to another pipeline", "stage_id"
             )
-        changes["pipeline_id"] = pipeline_id
-    elif row.stage_id is None or changes.get("pipeline_id") not in (None, row.pipeline_id):
-        stage = await _first_stage(session, changes.get("pipeline_id"))
-        changes["stage_id"], changes["pipeline_id"] = stage.id, stage.pipeline_id
+        values["pipeline_id"] = pipeline_id
+    elif row.stage_id is None or values.get("pipeline_id") not in (None, row.pipeline_id):
+        stage = await _first_stage(session, values.get("pipeline_id"))
+        values["stage_id"], values["pipeline_id"] = stage.id, stage.pipeline_id
     else:
         return None
     if stage.kind == StageKind.OPEN:
-        changes["closed_at"] = None
+        values["closed_at"] = None
     elif row.closed_at is None:
-        changes["closed_at"] = utcnow()
+        values["closed_at"] = utcnow()
     return stage
 
 
 async def _check_lost_reason(
-    session: AsyncSession, row: Any, changes: dict[str, Any], moved_to: Stage | None
+    session: AsyncSession, change: Change[Deal], moved_to: Stage | None
 ) -> None:
     """Lost deals, and only they, carry an active lost reason."""
+    row, values = change.row, change.values
     stage = moved_to or await session.get(Stage, row.stage_id)
     assert stage is not None
-    given = "lost_reason_id" in changes
-    reason_id = changes["lost_reason_id"] if given else row.lost_reason_id
+    given = "lost_reason_id" in values
+    reason_id = change.get("lost_reason_id")
     if stage.kind != StageKind.LOST:
         if given and reason_id is not None:
             raise ServiceError.single(
                 ErrorCode.VALIDATION, "only lost deals have a lost reason", "lost_reason_id"
             )
         if row.lost_reason_id is not None:
-            changes["lost_reason_id"] = None
+            values["lost_reason_id"] = None
         return
     if reason_id is None:
         raise ServiceError.single(
@@ -131,44 +131,30 @@ async def _check_lost_reason(
             )
 
 
-async def _check_deal(
-    session: AsyncSession,
-    principal: Principal,
-    row: Any,
-    changes: dict[str, Any],
-    previous: dict[str, Any] | None,
-) -> None:
-    moved_to = await _place_in_pipeline(session, row, changes)
-    if moved_to is not None or "lost_reason_id" in changes:
-        await _check_lost_reason(session, row, changes, moved_to)
-    if "line_items" in changes:
-        await price_line_items(session, row, changes, previous)
-    elif previous is not None:
-        await refuse_changes_derived_from_items(session, row, changes)
+async def _check_deal(session: AsyncSession, principal: Principal, change: Change[Deal]) -> None:
+    moved_to = await _place_in_pipeline(session, change)
+    if moved_to is not None or "lost_reason_id" in change.values:
+        await _check_lost_reason(session, change, moved_to)
+    if "line_items" in change.values:
+        await price_line_items(session, change)
+    elif not change.created:
+        await refuse_changes_derived_from_items(session, change)
 
 
 async def _after_deal_write(
-    session: AsyncSession,
-    principal: Principal,
-    row: Any,
-    changes: dict[str, Any],
-    previous: dict[str, Any] | None,
+    session: AsyncSession, principal: Principal, change: Change[Deal]
 ) -> None:
-    if "line_items" in changes:
-        await write_line_items(session, principal, row, changes)
-    await _record_stage_change(session, principal, row, changes, previous)
+    if "line_items" in change.values:
+        await write_line_items(session, principal, change)
+    await _record_stage_change(session, principal, change)
 
 
 async def _record_stage_change(
-    session: AsyncSession,
-    principal: Principal,
-    row: Any,
-    changes: dict[str, Any],
-    previous: dict[str, Any] | None,
+    session: AsyncSession, principal: Principal, change: Change[Deal]
 ) -> None:
-    from_stage = (previous or {}).get("stage_id")
-    if "stage_id" not in changes or from_stage == row.stage_id:
+    if not change.changed("stage_id"):
         return
+    row, from_stage = change.row, change.was("stage_id")
     session.add(
         DealStageChange(
             deal_id=row.id,
@@ -182,7 +168,7 @@ async def _record_stage_change(
     )
     await session.flush()
     await session.execute(derive_stage_history([row.id]))
-    if previous is None:
+    if change.created:
         return  # a new deal: `deal.created` says where it starts
     stage = await session.get(Stage, row.stage_id)
     assert stage is not None
@@ -190,7 +176,7 @@ async def _record_stage_change(
     events = ["deal.stage_changed"]
     if stage.kind != StageKind.OPEN:
         events.append(f"deal.{StageKind(stage.kind).value}")
-    elif previous["closed_at"] is not None:
+    elif change.was("closed_at") is not None:
         events.append("deal.reopened")
     if stage.kind == StageKind.LOST:
         data["lost_reason_id"] = str(row.lost_reason_id)

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kernel.crud import EntityRules, create_entity
+from kernel.crud import Change, EntityRules, create_entity
 from kernel.errors import ErrorCode, ServiceError
 from kernel.inputs import Email, ExternalId, InputModel, Name, ShortText, partial
 from kernel.principal import Principal
@@ -31,10 +30,9 @@ class UserCreate(InputModel):
     external_id: ExternalId | None = None
 
 
-async def _check_user(
-    session: AsyncSession, principal: Principal, row: Any, changes: dict[str, Any], _: Any
-) -> None:
-    if changes.get("manager_id") is not None and changes["manager_id"] == row.id:
+async def _check_user(session: AsyncSession, principal: Principal, change: Change[User]) -> None:
+    manager_id = change.values.get("manager_id")
+    if manager_id is not None and manager_id == change.row.id:
         raise ServiceError.single(
             ErrorCode.VALIDATION, "a user cannot manage themself", "manager_id"
         )

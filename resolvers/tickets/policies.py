@@ -13,7 +13,7 @@ from pydantic import AfterValidator, Field, StringConstraints
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kernel.crud import EntityRules
+from kernel.crud import Change, EntityRules
 from kernel.errors import ErrorCode, ServiceError
 from kernel.inputs import InputModel, Name, partial
 from kernel.principal import Principal
@@ -52,13 +52,14 @@ class PolicyCreate(InputModel):
 
 
 async def _check_policy(
-    session: AsyncSession, principal: Principal, row: Any, changes: dict[str, Any], previous: Any
+    session: AsyncSession, principal: Principal, change: Change[SlaPolicy]
 ) -> None:
     """One active policy per tier (and one active default)."""
-    active = changes.get("active", row.active if previous is not None else True)
-    if not active or (previous is not None and not {"active", "customer_tier"} & changes.keys()):
+    values = change.values
+    active = values.get("active", True if change.created else change.row.active)
+    if not active or (not change.created and not {"active", "customer_tier"} & values.keys()):
         return
-    tier = changes.get("customer_tier", row.customer_tier)
+    tier = change.get("customer_tier")
     same_tier = (
         policies.c.customer_tier.is_(None) if tier is None else policies.c.customer_tier == tier
     )
@@ -67,7 +68,7 @@ async def _check_policy(
             same_tier,
             policies.c.active.is_(True),
             policies.c.deleted_at.is_(None),
-            policies.c.id != row.id,
+            policies.c.id != change.row.id,
         )
     )
     if clash is not None:
@@ -80,24 +81,25 @@ async def _check_policy(
 
 
 async def _write_targets(
-    session: AsyncSession, principal: Principal, row: Any, changes: dict[str, Any], _: Any
+    session: AsyncSession, principal: Principal, change: Change[SlaPolicy]
 ) -> None:
-    if "targets" not in changes:
+    if "targets" not in change.values:
         return
-    await session.execute(delete(targets).where(targets.c.policy_id == row.id))
+    policy_id = change.row.id
+    await session.execute(delete(targets).where(targets.c.policy_id == policy_id))
     session.add_all(
         SlaTarget(
-            policy_id=row.id,
+            policy_id=policy_id,
             priority=item.priority,
             first_response_minutes=item.first_response_minutes,
             resolution_minutes=item.resolution_minutes,
         )
-        for item in changes["targets"]
+        for item in change.values["targets"]
     )
     await session.flush()
 
 
-async def _current_targets(session: AsyncSession, row: Any) -> dict[str, Any]:
+async def _current_targets(session: AsyncSession, row: SlaPolicy) -> dict[str, Any]:
     stored = await session.execute(
         select(
             targets.c.priority, targets.c.first_response_minutes, targets.c.resolution_minutes

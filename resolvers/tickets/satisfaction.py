@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kernel.crud import update_entity
+from kernel.crud import Change, update_entity
 from kernel.errors import ErrorCode, ServiceError
 from kernel.inputs import InputModel, LongText
 from kernel.outbox import record_event
@@ -27,22 +27,24 @@ class TicketRating(InputModel):
 
 
 async def _check_rateable(
-    session: AsyncSession, principal: Principal, row: Any, changes: dict[str, Any], _: Any
+    session: AsyncSession, principal: Principal, change: Change[Ticket]
 ) -> None:
-    if row.status not in DONE:
+    status, values = change.row.status, change.values
+    if status not in DONE:
         raise ServiceError.single(
             ErrorCode.INVALID_STATE,
-            f"only a resolved or closed ticket can be rated; this one is {row.status}",
+            f"only a resolved or closed ticket can be rated; this one is {status}",
             "id",
         )
-    changes["csat_rating"] = changes.pop("rating")
-    changes["csat_comment"] = changes.pop("comment", None)
-    changes["csat_at"] = clock.now()
+    values["csat_rating"] = values.pop("rating")
+    values["csat_comment"] = values.pop("comment", None)
+    values["csat_at"] = clock.now()
 
 
 async def _record_rated(
-    session: AsyncSession, principal: Principal, row: Any, changes: dict[str, Any], _: Any
+    session: AsyncSession, principal: Principal, change: Change[Ticket]
 ) -> None:
+    row = change.row
     data = {"ticket_id": str(row.id), "rating": row.csat_rating, "comment": row.csat_comment}
     record_event(session, principal, "ticket.rated", "ticket", row.id, row.version, data)
 

@@ -16,7 +16,7 @@ from pydantic import AwareDatetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kernel.crud import EntityRules, update_entity
+from kernel.crud import Change, EntityRules, update_entity
 from kernel.errors import ErrorCode, ServiceError
 from kernel.inputs import ExternalId, InputModel, LongText, Name, partial
 from kernel.outbox import record_event
@@ -75,77 +75,71 @@ class TicketCommentUpdate(InputModel):
 
 
 async def _derive_ticket(
-    session: AsyncSession,
-    principal: Principal,
-    row: Any,
-    changes: dict[str, Any],
-    previous: dict[str, Any] | None,
+    session: AsyncSession, principal: Principal, change: Change[Ticket]
 ) -> None:
     """Check the transition and derive what it implies: timestamps, reopen count, customer
     (from the contact), assignee (from the team), SLA policy, due times and stopped clock."""
+    row, values = change.row, change.values
     now = clock.now()
-    creating = previous is None
-    if creating:
-        changes["created_at"] = changes["updated_at"] = now
-        status = TicketStatus(changes.get("status", row.status))
-        changes.update(transition_effects(row, status, now, creating=True))
+    if change.created:
+        values["created_at"] = values["updated_at"] = now
+        status = TicketStatus(change.get("status"))
+        values.update(transition_effects(row, status, now, creating=True))
     else:
-        if "status" in changes:
-            check_transition(row, TicketStatus(changes["status"]), now)
-        if "status" in changes or "first_response_at" in changes:
+        if "status" in values:
+            check_transition(row, TicketStatus(values["status"]), now)
+        if "status" in values or "first_response_at" in values:
             # A response or a stopped clock after the due time: the breach happened already.
             await record_overdue(session, row, now, row.version)
-        if "status" in changes:
-            changes.update(transition_effects(row, TicketStatus(changes["status"]), now))
-    if changes.get("customer_id") is None and changes.get("contact_id") is not None:
-        contact = await session.get(Contact, changes["contact_id"])
+        if "status" in values:
+            values.update(transition_effects(row, TicketStatus(values["status"]), now))
+    if values.get("customer_id") is None and values.get("contact_id") is not None:
+        contact = await session.get(Contact, values["contact_id"])
         if contact is not None and row.customer_id is None:
-            changes["customer_id"] = contact.customer_id
-    team_id = changes.get("team_id", row.team_id)
+            values["customer_id"] = contact.customer_id
+    team_id = change.get("team_id")
     if (
         team_id is not None
-        and changes.get("assignee_id", row.assignee_id) is None
-        and (creating or "team_id" in changes or "assignee_id" in changes)
+        and change.get("assignee_id") is None
+        and (change.created or "team_id" in values or "assignee_id" in values)
     ):
         assignee = await pick_assignee(session, team_id)
         if assignee is not None:
-            changes["assignee_id"] = assignee
-    await derive_sla(session, row, changes, creating, now)
+            values["assignee_id"] = assignee
+    await derive_sla(session, change, now)
 
 
 async def _author(
-    session: AsyncSession, principal: Principal, row: Any, changes: dict[str, Any], _: Any
+    session: AsyncSession, principal: Principal, change: Change[TicketComment]
 ) -> None:
-    if row.author_id is None and principal.user_id is not None:
-        changes["author_id"] = principal.user_id
-    if "body" in changes and not changes["body"].strip():
+    values = change.values
+    if change.row.author_id is None and principal.user_id is not None:
+        values["author_id"] = principal.user_id
+    if "body" in values and not values["body"].strip():
         raise ServiceError.single(ErrorCode.VALIDATION, "a comment needs a body", "body")
 
 
 async def _record_ticket_events(
-    session: AsyncSession,
-    principal: Principal,
-    row: Any,
-    changes: dict[str, Any],
-    previous: dict[str, Any] | None,
+    session: AsyncSession, principal: Principal, change: Change[Ticket]
 ) -> None:
     """`ticket.assigned`, `ticket.status_changed` and `ticket.resolved` beside `ticket.updated`
     (`ticket.assigned` also beside `ticket.created` when a new ticket has an assignee)."""
+    row = change.row
     events: list[tuple[str, dict[str, Any]]] = []
-    if previous is None:
+    if change.created:
         if row.assignee_id is not None:
             events.append(("ticket.assigned", {"from": None, "to": row.assignee_id}))
     else:
-        if "assignee_id" in changes and previous["assignee_id"] != row.assignee_id:
-            change = {"from": previous["assignee_id"], "to": row.assignee_id}
-            events.append(("ticket.assigned", change))
-        if "status" in changes and previous["status"] != row.status:
-            change = {"from": previous["status"], "to": row.status}
-            events.append(("ticket.status_changed", change))
+        if change.changed("assignee_id"):
+            moved = {"from": change.was("assignee_id"), "to": row.assignee_id}
+            events.append(("ticket.assigned", moved))
+        if change.changed("status"):
+            moved = {"from": change.was("status"), "to": row.status}
+            events.append(("ticket.status_changed", moved))
             if row.status == TicketStatus.RESOLVED:
-                events.append(("ticket.resolved", change))
-    for event_type, change in events:
-        data = {"ticket_id": str(row.id), **{k: json_value(v) for k, v in change.items()}}
+                events.append(("ticket.resolved", moved))
+    for event_type, moved in events:
+        data = {"ticket_id": str(row.id), **{k: json_value(v) for k, v in moved.items()}}
         record_event(session, principal, event_type, "ticket", row.id, row.version, data)
 
 
@@ -168,16 +162,13 @@ _RESPONSE_RULES = dataclasses.replace(TICKET_RULES, update_input=TicketResponse)
 
 
 async def _first_response(
-    session: AsyncSession,
-    principal: Principal,
-    row: Any,
-    changes: dict[str, Any],
-    previous: dict[str, Any] | None,
+    session: AsyncSession, principal: Principal, change: Change[TicketComment]
 ) -> None:
     """A staff user's comment that is (or becomes) public may be the ticket's first response."""
+    row = change.row
     if not row.is_public or row.author_id is None or row.deleted_at is not None:
         return
-    if previous is not None and previous["is_public"]:
+    if change.was("is_public"):
         return
     ticket = (
         await session.execute(

@@ -19,6 +19,7 @@ from sqlalchemy import and_, exists, or_, select, true
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from kernel.crud import Change
 from kernel.outbox import record_event
 from kernel.principal import SYSTEM
 from kernel.tables import json_value, table_of
@@ -141,41 +142,36 @@ def due_at(
     return add_business_seconds(created_at, minutes * 60 + paused_seconds, calendar)
 
 
-async def derive_sla(
-    session: AsyncSession, row: Any, changes: dict[str, Any], creating: bool, now: datetime
-) -> None:
-    """Add the SLA fields a ticket write implies to ``changes``: the clock stopping or going on,
+async def derive_sla(session: AsyncSession, change: Change[Ticket], now: datetime) -> None:
+    """Add the SLA fields a ticket write implies to its values: the clock stopping or going on,
     and the policy and due times when they are set or may have changed."""
-    status = TicketStatus(changes.get("status", row.status))
-    was_running = creating or row.status in RUNNING
+    row, values = change.row, change.values
+    status = TicketStatus(change.get("status"))
+    was_running = change.created or row.status in RUNNING
     paused_seconds: int = row.sla_paused_seconds or 0
     resumed = False
     if status not in RUNNING and was_running:
-        changes["sla_paused_at"] = now
+        values["sla_paused_at"] = now
     elif status in RUNNING and not was_running and row.sla_paused_at is not None:
         calendar = await calendar_for(session, row.sla_policy_id)
         paused_seconds += max(0, business_seconds_between(row.sla_paused_at, now, calendar))
-        changes["sla_paused_seconds"] = paused_seconds
-        changes["sla_paused_at"] = None
+        values["sla_paused_seconds"] = paused_seconds
+        values["sla_paused_at"] = None
         resumed = True
-    reselect = creating or "priority" in changes or "customer_id" in changes
+    reselect = change.created or "priority" in values or "customer_id" in values
     if not (reselect or resumed):
         return
     policy_id = (
-        await select_policy(session, changes.get("customer_id", row.customer_id))
-        if reselect
-        else row.sla_policy_id
+        await select_policy(session, change.get("customer_id")) if reselect else row.sla_policy_id
     )
-    terms = await terms_for(
-        session, policy_id, TicketPriority(changes.get("priority", row.priority))
-    )
-    created_at = changes.get("created_at", row.created_at)
-    changes["sla_policy_id"] = terms.policy_id
-    if changes.get("first_response_at", row.first_response_at) is None:
-        changes["first_response_due"] = due_at(
+    terms = await terms_for(session, policy_id, TicketPriority(change.get("priority")))
+    created_at = change.get("created_at")
+    values["sla_policy_id"] = terms.policy_id
+    if change.get("first_response_at") is None:
+        values["first_response_due"] = due_at(
             created_at, paused_seconds, terms.first_response_minutes, terms.calendar
         )
-    changes["resolution_due"] = due_at(
+    values["resolution_due"] = due_at(
         created_at, paused_seconds, terms.resolution_minutes, terms.calendar
     )
 

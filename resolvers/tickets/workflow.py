@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from kernel.errors import ErrorCode, ServiceError
-from models import TicketStatus
+from models import Ticket, TicketStatus
 
 NEW, OPEN, PENDING, RESOLVED, CLOSED = (
     TicketStatus.NEW,
@@ -40,7 +40,7 @@ def configure_workflow(reopen_window_days: int) -> None:
     WorkflowSettings.reopen_window = timedelta(days=reopen_window_days)
 
 
-def check_transition(row: Any, to: TicketStatus, now: datetime) -> None:
+def check_transition(row: Ticket, to: TicketStatus, now: datetime) -> None:
     """INVALID_STATE (at `status`) unless the table allows ``row.status -> to`` now."""
     current = TicketStatus(row.status)
     if to not in TRANSITIONS[current]:
@@ -61,7 +61,7 @@ def check_transition(row: Any, to: TicketStatus, now: datetime) -> None:
 
 
 def transition_effects(
-    row: Any, to: TicketStatus, now: datetime, creating: bool = False
+    row: Ticket, to: TicketStatus, now: datetime, creating: bool = False
 ) -> dict[str, Any]:
     """The fields entering ``to`` sets: resolved_at when resolved (or closed unresolved),
     closed_at when closed; a reopen counts and clears resolved_at."""

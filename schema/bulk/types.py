@@ -11,14 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError, coerce_input_value
-from graphql.utilities import validate_input_value
+from graphql import GraphQLError
 from strawberry.file_uploads import Upload
 from strawberry.scalars import JSON
-from strawberry.types.arguments import convert_argument
 
-from kernel.errors import ErrorCode, InvalidArgumentError, ServiceError
-from kernel.filtering import Filter
+from kernel.errors import ErrorCode, ServiceError
 from kernel.permissions import Scope
 from kernel.repository import authorize_filter
 from models.bulk import ExportJob as ExportJobRow
@@ -27,12 +24,12 @@ from models.bulk import ImportJob as ImportJobRow
 from models.bulk import JobStatus as JobStatusModel
 from resolvers.bulk import jobs, queries
 from resolvers.bulk.entities import ENTITY_IMPORTS
+from resolvers.bulk.export_filters import filter_from_json as filter_from_json
 from resolvers.bulk.exports import EXPORT_TYPES
 from resolvers.bulk.formats import StoredFile, format_of
 from resolvers.graph import SPECS
 from schema.context import Info
 from schema.errors import UserError
-from schema.filters import to_filter
 from schema.ids import encode_id
 from schema.permissions import requires
 from schema.services import node_pk, run_service
@@ -49,38 +46,6 @@ ImportType = strawberry.enum(ImportTypeModel, name="ImportType", description="Wh
 ExportType = strawberry.enum(
     ExportTypeModel, name="ExportType", description="What an export contains."
 )
-# The GraphQL filter input of each exportable type.
-FILTER_INPUTS = {name: f"{graph_type.title()}Filter" for name, graph_type in EXPORT_TYPES.items()}
-
-
-def filter_from_json(entity_type: str, value: Any) -> Filter | None:
-    """A filter given as JSON in the shape of the type's GraphQL filter input (camelCase names,
-    global ids), validated like a query argument; ValueError when it does not fit."""
-    from schema import schema
-
-    if not value:
-        return None
-    input_type = schema._schema.type_map[FILTER_INPUTS[entity_type]]
-    problems: list[str] = []
-
-    def on_error(error: GraphQLError, path: Any) -> None:
-        problems.append(error.message)
-
-    validate_input_value(value, input_type, on_error)  # type: ignore[arg-type]
-    if problems:
-        raise ValueError("invalid filter: " + "; ".join(problems))
-    coerced = coerce_input_value(value, input_type)  # type: ignore[arg-type]
-    python_type = schema.get_type_by_name(FILTER_INPUTS[entity_type])
-    converted = convert_argument(
-        coerced,
-        python_type.origin,  # type: ignore[union-attr,arg-type]
-        schema.schema_converter.scalar_registry,
-        schema.config,
-    )
-    try:
-        return to_filter(converted)  # type: ignore[no-any-return]
-    except InvalidArgumentError as exc:
-        raise ValueError(f"invalid filter: {exc}") from exc
 
 
 @strawberry.type(name="ImportRowError", description="Why a row of an import was rejected.")

@@ -8,17 +8,13 @@ from datetime import datetime
 from typing import Any
 
 import strawberry
-from graphql import GraphQLInputObjectType, coerce_input_value
-from graphql.utilities import validate_input_value
 from strawberry.scalars import JSON
-from strawberry.types.arguments import convert_argument
 
-from kernel.errors import ErrorCode, InvalidArgumentError, ServiceError, UserError
-from kernel.filtering import Filter
 from models import AutomationRunStatus as AutomationRunStatusModel
 from resolvers.campaigns.automation.actions import ActionType
+from resolvers.campaigns.automation.conditions import conditions_filter as conditions_filter
 from resolvers.campaigns.automation.rules import trigger_entity
-from resolvers.graph import RUNS_BY_RULE, SPECS
+from resolvers.graph import RUNS_BY_RULE
 from schema.connections import connection_field, lazy, order_input, to_one
 from schema.customers.interactions import InteractionKind
 from schema.filters import (
@@ -27,7 +23,6 @@ from schema.filters import (
     IDFilter,
     StringFilter,
     enum_filter,
-    to_filter,
 )
 from schema.ids import encode_id
 from schema.node import Node
@@ -44,41 +39,6 @@ AutomationRunOrder = order_input("automation_run", "AutomationRun")
 
 def _type_name(entity: str) -> str:
     return "".join(part.title() for part in entity.split("_"))
-
-
-def conditions_filter(entity: str, conditions: Mapping[str, Any]) -> Filter:
-    """A rule's conditions (the filter input of its trigger's entity, e.g. `ContactFilter`, as
-    JSON) as a filter for the services; VALIDATION errors at `conditions` otherwise."""
-    from schema import schema as crm_schema  # built from this module: imported when used
-
-    if not conditions:
-        return {}
-    name = f"{_type_name(entity)}Filter"
-    graphql_type = crm_schema._schema.get_type(name)
-    if entity not in SPECS or not isinstance(graphql_type, GraphQLInputObjectType):
-        message = f"{entity} events take no conditions"
-        raise ServiceError.single(ErrorCode.VALIDATION, message, "conditions")
-    errors: list[UserError] = []
-    validate_input_value(
-        dict(conditions),
-        graphql_type,
-        lambda error, path: errors.append(
-            UserError(ErrorCode.VALIDATION, error.message, ("conditions", *map(str, path)))
-        ),
-    )
-    if errors:
-        raise ServiceError(errors)
-    definition = crm_schema.get_type_by_name(name)
-    value = convert_argument(
-        coerce_input_value(dict(conditions), graphql_type),
-        definition.origin,  # type: ignore[union-attr,arg-type]
-        crm_schema.schema_converter.scalar_registry,
-        crm_schema.config,
-    )
-    try:
-        return to_filter(value)  # type: ignore[no-any-return]
-    except InvalidArgumentError as exc:
-        raise ServiceError.single(ErrorCode.VALIDATION, str(exc), "conditions") from exc
 
 
 @strawberry.type(description="One thing a rule does when it runs.")

@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
 from enum import Enum
 from typing import Any
 
 import strawberry
-from graphql import GraphQLInputType
-from graphql.utilities import coerce_input_value, validate_input_value
 from strawberry.scalars import JSON
-from strawberry.types.arguments import convert_argument
 
-from kernel.errors import ErrorCode, InvalidArgumentError, ServiceError, UserError
-from kernel.filtering import Filter
+from kernel.errors import InvalidArgumentError, ServiceError
 from kernel.repository import count_rows
 from models import SegmentKind as SegmentKindModel
 from resolvers.campaigns.performance import Performance, campaign_performance
+from resolvers.campaigns.segment_filters import read_segment_filter as read_segment_filter
 from resolvers.campaigns.segments import member_conditions
 from resolvers.graph import SPECS
 from schema.campaigns.types import Campaign, MemberStatus
@@ -34,14 +29,12 @@ from schema.connections import (
 from schema.context import Info
 from schema.customers.types import (
     Contact,
-    ContactFilter,
     ContactOrder,
     Customer,
-    CustomerFilter,
     CustomerOrder,
 )
 from schema.errors import bad_input
-from schema.filters import DateTimeFilter, IDFilter, StringFilter, enum_filter, to_filter
+from schema.filters import DateTimeFilter, IDFilter, StringFilter, enum_filter
 from schema.identity.users import User
 from schema.node import Node
 from schema.permissions import can_read
@@ -68,51 +61,6 @@ class SegmentFilter:
 class SegmentEntityType(Enum):
     CONTACT = "contact"
     CUSTOMER = "customer"
-
-
-# --- a segment's filter: the API's filter input, checked by the same GraphQL input types ---
-
-
-@strawberry.type
-class _FilterInputs:
-    @strawberry.field
-    def contact(self, filter: ContactFilter | None = None) -> int:
-        return 0
-
-    @strawberry.field
-    def customer(self, filter: CustomerFilter | None = None) -> int:
-        return 0
-
-
-_FILTERS = strawberry.Schema(query=_FilterInputs)
-_INPUTS: dict[str, Any] = {"contact": ContactFilter, "customer": CustomerFilter}
-_UNKNOWN_FIELD = re.compile(r"unknown field '(\w+)'")
-
-
-def read_segment_filter(entity_type: str, value: Mapping[str, Any]) -> Filter | None:
-    """A segment's stored filter as a service filter; VALIDATION errors at ("filter", ...)."""
-    input_class = _INPUTS[entity_type]
-    name = input_class.__strawberry_definition__.name
-    graphql_type: GraphQLInputType = _FILTERS._schema.get_type(name)  # type: ignore[assignment]
-    problems: list[UserError] = []
-
-    def collect(error: Any, path: Any) -> None:
-        parts = [str(part) for part in path]
-        if unknown := _UNKNOWN_FIELD.search(error.message):
-            parts.append(unknown.group(1))
-        problems.append(UserError(ErrorCode.VALIDATION, error.message, ("filter", *parts)))
-
-    validate_input_value(dict(value), graphql_type, collect)
-    if problems:
-        raise ServiceError(problems)
-    coerced = coerce_input_value(dict(value), graphql_type)
-    instance = convert_argument(
-        coerced, input_class, _FILTERS.schema_converter.scalar_registry, _FILTERS.config
-    )
-    try:
-        return to_filter(instance)  # type: ignore[no-any-return]
-    except InvalidArgumentError as exc:
-        raise ServiceError.single(ErrorCode.VALIDATION, str(exc), "filter") from exc
 
 
 # --- segments ---

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import Field, StringConstraints
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from kernel.crud import EntityRules, get_row, update_entity
+from kernel.crud import Change, EntityRules, get_row, update_entity
 from kernel.errors import ErrorCode, ServiceError
 from kernel.inputs import InputModel
 from kernel.outbox import record_event
@@ -43,31 +43,25 @@ class KbArticleUpdate(InputModel):
 
 
 async def _derive_article(
-    session: AsyncSession,
-    principal: Principal,
-    row: Any,
-    changes: dict[str, Any],
-    previous: Any,
+    session: AsyncSession, principal: Principal, change: Change[KbArticle]
 ) -> None:
-    if previous is None and row.author_id is None and principal.user_id is not None:
-        changes["author_id"] = principal.user_id
-    if changes.get("tags") is not None:
-        changes["tags"] = list(dict.fromkeys(changes["tags"]))
-    elif "tags" in changes:
-        changes["tags"] = []
-    if changes.get("status") == ArticleStatus.PUBLISHED:
-        changes["published_at"] = utcnow()
+    values = change.values
+    if change.created and change.row.author_id is None and principal.user_id is not None:
+        values["author_id"] = principal.user_id
+    if values.get("tags") is not None:
+        values["tags"] = list(dict.fromkeys(values["tags"]))
+    elif "tags" in values:
+        values["tags"] = []
+    if values.get("status") == ArticleStatus.PUBLISHED:
+        values["published_at"] = utcnow()
 
 
 async def _record_published(
-    session: AsyncSession,
-    principal: Principal,
-    row: Any,
-    changes: dict[str, Any],
-    previous: dict[str, Any] | None,
+    session: AsyncSession, principal: Principal, change: Change[KbArticle]
 ) -> None:
     """`kb_article.published` beside `kb_article.updated`."""
-    if previous is not None and changes.get("status") == ArticleStatus.PUBLISHED:
+    row = change.row
+    if not change.created and change.values.get("status") == ArticleStatus.PUBLISHED:
         data = row_to_dict(row, table_of(KbArticle))
         record_event(
             session, principal, "kb_article.published", "kb_article", row.id, row.version, data

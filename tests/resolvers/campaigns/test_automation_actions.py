@@ -11,7 +11,7 @@ from models import AuditEntry, CampaignMember, Contact, Event, Interaction, Tick
 from models.webhooks import WebhookDelivery, WebhookEndpoint
 from resolvers.campaigns.automation.engine import process_pending
 from schema.campaigns.automation import conditions_filter
-from tests.resolvers.test_automation_engine import all_runs
+from tests.resolvers.campaigns.test_automation_engine import all_runs
 
 
 async def rows(session_factory: Any, model: Any, **where: Any) -> list[Any]:

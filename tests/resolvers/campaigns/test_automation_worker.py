@@ -13,7 +13,7 @@ import redis
 from app.http.asgi import create_app
 from app.jobs.worker import AUTOMATION_JOB_ID, run_automation
 from tests.conftest import GraphQLClient
-from tests.resolvers.test_automation_engine import all_runs
+from tests.resolvers.campaigns.test_automation_engine import all_runs
 
 REDIS_URL = "redis://127.0.0.1:6379/12"
 

@@ -12,7 +12,7 @@ from kernel.tables import table_of
 from models import AuditEntry, Contact, Customer, Event
 from models.bulk import JobStatus
 from resolvers.bulk.imports import error_report_path
-from tests.resolvers.bulk_helpers import count, import_file, row_errors
+from tests.resolvers.bulk.helpers import count, import_file, row_errors
 
 events = table_of(Event)
 BAD_CUSTOMERS = (

@@ -17,7 +17,7 @@ from kernel.tables import table_of
 from kernel.unit_of_work import unit_of_work
 from models import Contact, Customer
 from resolvers.bulk.references import insert_rows, plan_for_keys
-from tests.resolvers.bulk_helpers import count, import_file
+from tests.resolvers.bulk.helpers import count, import_file
 
 
 async def test_a_record_repeated_in_a_later_batch_updates_the_one_written_before(
